@@ -1,0 +1,44 @@
+# cxkit — one entry point for set-up, tests, demo and checks.
+# `make demo` and `make test` each create .venv and build the models on a fresh machine.
+
+PY ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+EXTRAS ?= dev,crawl,postgres
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+
+.PHONY: venv models test test-fast demo check bench clean sysdeps
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -qq -e '.[$(EXTRAS)]'
+	touch $@
+
+sysdeps:
+	bash scripts/sysdeps.sh
+
+# Builds every model whose folder has a build.py; each script skips work already done.
+models: venv
+	@for f in models/*/build.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+test: venv sysdeps models
+	$(BIN)/python -m pytest -q tests
+
+test-fast: venv
+	$(BIN)/python -m pytest -q -x -m "not slow" tests
+
+demo: venv sysdeps models
+	$(BIN)/python -m cxvoc.demo --out voc.duckdb
+
+check: venv
+	$(BIN)/ruff check cxaudio cxtext cxvoc crawlers models benchmarks tests
+	$(BIN)/ruff format --check cxaudio cxtext cxvoc crawlers
+	$(BIN)/mypy cxaudio cxtext cxvoc crawlers
+
+bench: venv models
+	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

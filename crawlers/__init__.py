@@ -1,0 +1,1 @@
+"""crawlers (work in progress)."""

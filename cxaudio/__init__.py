@@ -1,0 +1,1 @@
+"""cxaudio (work in progress)."""

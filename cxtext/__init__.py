@@ -1,0 +1,1 @@
+"""cxtext (work in progress)."""

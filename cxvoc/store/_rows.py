@@ -1,0 +1,128 @@
+"""Flat row layout shared by every store: records <-> Arrow tables.
+
+Scalar fields are columns; nested fields (aspects, emotion, metrics, qa, attributes, provenance)
+are JSON strings so that DuckDB, PostgreSQL, Parquet and JSONL hold the same information.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import timezone
+from typing import Any
+
+import pyarrow as pa
+
+from ..record import Record
+
+_TS = pa.timestamp("us", tz="UTC")
+
+ARROW_SCHEMA = pa.schema(
+    [
+        pa.field("record_id", pa.string(), nullable=False),
+        pa.field("schema_version", pa.int16(), nullable=False),
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("channel", pa.string(), nullable=False),
+        pa.field("brand", pa.string()),
+        pa.field("service", pa.string()),
+        pa.field("touchpoint", pa.int16()),
+        pa.field("unit", pa.string()),
+        pa.field("occurred_at", _TS, nullable=False),
+        pa.field("collected_at", _TS, nullable=False),
+        pa.field("language", pa.string(), nullable=False),
+        pa.field("text", pa.string()),
+        pa.field("author_ref", pa.string()),
+        pa.field("customer_ref", pa.string()),
+        pa.field("agent_ref", pa.string()),
+        pa.field("url", pa.string()),
+        pa.field("audio_uri", pa.string()),
+        pa.field("sentiment_label", pa.string()),
+        pa.field("sentiment_score", pa.float64()),
+        pa.field("aspects", pa.string()),
+        pa.field("emotion", pa.string()),
+        pa.field("metrics", pa.string()),
+        pa.field("qa", pa.string()),
+        pa.field("attributes", pa.string()),
+        pa.field("content_hash", pa.string()),
+        pa.field("provenance", pa.string()),
+    ]
+)
+"""The Arrow schema of a stored record (one row per record)."""
+
+COLUMNS: tuple[str, ...] = tuple(ARROW_SCHEMA.names)
+JSON_COLUMNS = ("aspects", "emotion", "metrics", "qa", "attributes", "provenance")
+_PLAIN = (
+    "record_id", "schema_version", "brand", "service", "touchpoint", "unit", "language", "text",
+    "author_ref", "customer_ref", "agent_ref", "url", "audio_uri", "content_hash",
+)  # fmt: skip
+
+
+def _dumps(value: Any) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def _utc(value: Any) -> Any:
+    return value.astimezone(timezone.utc)
+
+
+def dedupe_last(records: Iterable[Record]) -> list[Record]:
+    """Keep the last record of each record_id, in first-seen order."""
+    latest: dict[str, Record] = {}
+    for record in records:
+        latest[record.record_id] = record
+    return list(latest.values())
+
+
+def to_arrow(records: Sequence[Record]) -> pa.Table:
+    """Records to an Arrow table with :data:`ARROW_SCHEMA`."""
+    cols: dict[str, list[Any]] = {name: [] for name in COLUMNS}
+    for r in records:
+        for name in _PLAIN:
+            cols[name].append(getattr(r, name))
+        cols["source"].append(r.source.value)
+        cols["channel"].append(r.channel)
+        cols["occurred_at"].append(_utc(r.occurred_at))
+        cols["collected_at"].append(_utc(r.collected_at))
+        s = r.sentiment
+        cols["sentiment_label"].append(s.label if s else None)
+        cols["sentiment_score"].append(s.score if s else None)
+        cols["aspects"].append(_dumps([a.model_dump() for a in r.aspects]))
+        cols["emotion"].append(_dumps(r.emotion))
+        cols["metrics"].append(_dumps(r.metrics))
+        cols["qa"].append(_dumps(r.qa))
+        cols["attributes"].append(_dumps(r.attributes))
+        cols["provenance"].append(_dumps(r.provenance.model_dump()))
+    return pa.table(cols, schema=ARROW_SCHEMA)
+
+
+def row_to_record(row: dict[str, Any]) -> Record:
+    """One stored row (column name -> value) back to a validated Record."""
+    data = {k: v for k, v in row.items() if k in COLUMNS}
+    for name in JSON_COLUMNS:
+        value = data.get(name)
+        data[name] = json.loads(value) if isinstance(value, str) else value
+    label, score = data.pop("sentiment_label", None), data.pop("sentiment_score", None)
+    data["sentiment"] = {"label": label, "score": score} if label is not None else None
+    data["aspects"] = data.get("aspects") or ()
+    data["attributes"] = data.get("attributes") or {}
+    if data.get("provenance") is None:
+        data.pop("provenance", None)
+    return Record(**data)
+
+
+def fetch_arrow(con: Any, sql: str, params: Sequence[Any] = ()) -> pa.Table:
+    """Run a DuckDB query and return an Arrow table with :data:`ARROW_SCHEMA`."""
+    relation = con.sql(sql, params=list(params) or None)
+    fetch = getattr(relation, "to_arrow_table", None) or relation.arrow
+    table = fetch()
+    if isinstance(table, pa.RecordBatchReader):
+        table = table.read_all()
+    return table.cast(ARROW_SCHEMA)
+
+
+def table_to_records(table: pa.Table) -> Iterator[Record]:
+    for batch in table.to_batches():
+        for row in batch.to_pylist():
+            yield row_to_record(row)
