@@ -1,0 +1,106 @@
+"""Result types shared across cxaudio: speech segments and diarization."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A stretch of speech, in seconds from the start of the signal."""
+
+    start: float
+    end: float
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+    def serialize(self) -> dict[str, float]:
+        return {"start": self.start, "end": self.end}
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakerTurn:
+    """A stretch of speech by one speaker (``speaker`` is a label such as ``agent`` or ``SPK1``)."""
+
+    start: float
+    end: float
+    speaker: str
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+    def serialize(self) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "speaker": self.speaker}
+
+
+@dataclass(frozen=True)
+class Diarization:
+    """Who spoke when.
+
+    ``segments`` are sorted by start and may overlap across speakers. ``roles`` maps speaker
+    labels to ``agent`` / ``customer`` when known (for stereo calls the labels are the roles).
+    """
+
+    segments: tuple[SpeakerTurn, ...]
+    duration_s: float
+    roles: dict[str, str] = field(default_factory=dict)
+    method: str = "unknown"  # "channel" for stereo, "embedding" for mono
+
+    @classmethod
+    def from_turns(cls, turns: Iterable[SpeakerTurn], duration_s: float, **kwargs: Any) -> Diarization:
+        return cls(tuple(sorted(turns, key=lambda t: (t.start, t.end, t.speaker))), duration_s, **kwargs)
+
+    @property
+    def speakers(self) -> list[str]:
+        return sorted({t.speaker for t in self.segments})
+
+    def for_speaker(self, speaker: str) -> list[SpeakerTurn]:
+        return [t for t in self.segments if t.speaker == speaker]
+
+    def role_of(self, speaker: str) -> str:
+        return self.roles.get(speaker, speaker)
+
+    def to_rttm(self, uri: str = "call") -> str:
+        """RTTM lines (``SPEAKER uri 1 start dur <NA> <NA> speaker <NA> <NA>``)."""
+        safe = uri.replace(" ", "_")
+        return "".join(
+            f"SPEAKER {safe} 1 {t.start:.3f} {t.duration:.3f} <NA> <NA> {t.speaker} <NA> <NA>\n"
+            for t in self.segments
+        )
+
+    def to_annotation(self, uri: str = "call") -> Any:
+        """A ``pyannote.core.Annotation``."""
+        from pyannote.core import Annotation
+        from pyannote.core import Segment as PSegment
+
+        ann = Annotation(uri=uri)
+        for i, t in enumerate(self.segments):
+            ann[PSegment(t.start, t.end), i] = t.speaker
+        return ann
+
+    def serialize(self) -> dict[str, Any]:
+        return {
+            "segments": [t.serialize() for t in self.segments],
+            "duration_s": self.duration_s,
+            "roles": dict(self.roles),
+            "method": self.method,
+        }
+
+
+def read_rttm(text: str) -> dict[str, list[SpeakerTurn]]:
+    """Parse RTTM text into turns per uri."""
+    out: dict[str, list[SpeakerTurn]] = {}
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) >= 8 and parts[0] == "SPEAKER":
+            start, dur = float(parts[3]), float(parts[4])
+            out.setdefault(parts[1], []).append(SpeakerTurn(start, start + dur, parts[7]))
+    return out
+
+
+__all__ = ["Diarization", "Segment", "SpeakerTurn", "read_rttm"]
