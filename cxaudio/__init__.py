@@ -1,1 +1,19 @@
-"""cxaudio (work in progress)."""
+"""cxaudio: call analytics — decode, VAD, features, diarization, prosody, QA metrics."""
+
+from .errors import AudioFileError, CxAudioError, ModelError, ParameterError
+from .io import AudioInfo, info, load, stream
+from .types import Diarization, Segment, SpeakerTurn
+
+__all__ = [
+    "AudioFileError",
+    "AudioInfo",
+    "CxAudioError",
+    "Diarization",
+    "ModelError",
+    "ParameterError",
+    "Segment",
+    "SpeakerTurn",
+    "info",
+    "load",
+    "stream",
+]
