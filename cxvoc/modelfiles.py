@@ -63,7 +63,9 @@ def model_file(name: str, *, verify: bool = True) -> ModelInfo:
         expected = str(meta["sha256"])
         version = str(meta.get("version", "unknown"))
     except (ValueError, KeyError) as exc:
-        raise ModelFileError(f"model manifest {manifest} is unreadable ({exc}); {rebuild}") from None
+        raise ModelFileError(
+            f"model manifest {manifest} is unreadable ({exc}); {rebuild}"
+        ) from None
     if not path.is_file():
         raise ModelFileError(f"model file {path} is missing; {rebuild}")
     if verify:

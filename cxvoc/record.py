@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, ClassVar, Literal
 
@@ -89,7 +89,7 @@ class Record(_Frozen):
     touchpoint: int | None = Field(default=None, ge=1, le=99)
     unit: str | None = None
     occurred_at: AwareDatetime
-    collected_at: AwareDatetime = Field(default_factory=lambda: datetime.now(timezone.utc))
+    collected_at: AwareDatetime = Field(default_factory=lambda: datetime.now(UTC))
     language: str = Field(default="vi", pattern=r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
     text: str | None = None
     author_ref: str | None = Field(default=None, pattern=_REF_PATTERN)
@@ -129,7 +129,8 @@ class Record(_Frozen):
                 raise ValidationError(f"record is not valid JSON: {exc}") from None
         if not isinstance(data, Mapping):
             raise ValidationError(
-                f"record must be a mapping, got {type(data).__name__}", [("record", data, "not a mapping")]
+                f"record must be a mapping, got {type(data).__name__}",
+                [("record", data, "not a mapping")],
             )
         return cls(**dict(data))
 
@@ -153,8 +154,15 @@ def _convert(exc: pydantic.ValidationError, data: Mapping[str, Any]) -> Validati
         if err["type"] == "missing":
             value = None
         problems.append((field, value, err["msg"]))
-    lines = [f"{field}={value!r}: {msg}" for field, value, msg in problems]
+    lines = [f"{field}={_show(value)}: {msg}" for field, value, msg in problems]
     return ValidationError("invalid record: " + "; ".join(lines), problems)
+
+
+def _show(value: object) -> str:
+    if isinstance(value, datetime):
+        return f"{value.isoformat()!r} (naive)" if value.tzinfo is None else repr(value.isoformat())
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def make_record_id(source: str | Source, native_id: str) -> str:
@@ -162,7 +170,8 @@ def make_record_id(source: str | Source, native_id: str) -> str:
     source = Source(source).value if not isinstance(source, Source) else source.value
     if not isinstance(native_id, str) or not native_id:
         raise ValidationError(
-            f"native_id={native_id!r} must be a non-empty string", [("native_id", native_id, "empty")]
+            f"native_id={native_id!r} must be a non-empty string",
+            [("native_id", native_id, "empty")],
         )
     digest = hashlib.blake2b(f"{source}\x1f{native_id}".encode(), digest_size=16).hexdigest()
     return f"{source}-{digest}"

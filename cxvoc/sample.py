@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from .record import Record, make_record_id, pseudonymize
 
@@ -22,14 +22,20 @@ _TEXTS = {
 }  # fmt: skip
 
 
-def sample_records(n: int, *, seed: int = 0, start: datetime | None = None, days: int = 28) -> Iterator[Record]:
+def sample_records(
+    n: int, *, seed: int = 0, start: datetime | None = None, days: int = 28
+) -> Iterator[Record]:
     """Yield ``n`` varied synthetic records (calls, social posts, surveys) over ``days`` days."""
     rng = random.Random(seed)
-    start = start or datetime(2026, 10, 1, tzinfo=timezone.utc)
+    start = start or datetime(2026, 10, 1, tzinfo=UTC)
     for i in range(n):
         when = start + timedelta(seconds=rng.uniform(0, days * 86400))
         label = rng.choices(("negative", "neutral", "positive"), weights=(3, 4, 3))[0]
-        score = {"negative": -rng.uniform(0.3, 1), "neutral": rng.uniform(-0.2, 0.2), "positive": rng.uniform(0.3, 1)}[label]
+        score = {
+            "negative": -rng.uniform(0.3, 1),
+            "neutral": rng.uniform(-0.2, 0.2),
+            "positive": rng.uniform(0.3, 1),
+        }[label]
         kind = rng.choices(("social", "call", "survey"), weights=(6, 3, 1))[0]
         common = dict(
             occurred_at=when,
@@ -41,31 +47,48 @@ def sample_records(n: int, *, seed: int = 0, start: datetime | None = None, days
         )
         if kind == "social":
             yield Record(
-                record_id=make_record_id("social", f"sample-{seed}-{i}"), source="social",
+                record_id=make_record_id("social", f"sample-{seed}-{i}"),
+                source="social",
                 channel=rng.choice(("news", "forum", "social_network", "review")),
-                text=rng.choice(_TEXTS[label]), touchpoint=rng.choice((1, 2, 8, 10, 12)),
+                text=rng.choice(_TEXTS[label]),
+                touchpoint=rng.choice((1, 2, 8, 10, 12)),
                 author_ref=pseudonymize(f"user{rng.randrange(5000)}", salt="sample"),
-                aspects=[{"aspect": rng.choice(_ASPECTS), "label": label, "score": round(score, 3)}],
+                aspects=[
+                    {"aspect": rng.choice(_ASPECTS), "label": label, "score": round(score, 3)}
+                ],
                 **common,
             )
         elif kind == "call":
             escalated = label == "negative" and rng.random() < 0.4
             yield Record(
-                record_id=make_record_id("call", f"sample-{seed}-{i}"), source="call", channel="call_center",
-                touchpoint=12, agent_ref=pseudonymize(f"agent{rng.randrange(40)}", salt="sample"),
+                record_id=make_record_id("call", f"sample-{seed}-{i}"),
+                source="call",
+                channel="call_center",
+                touchpoint=12,
+                agent_ref=pseudonymize(f"agent{rng.randrange(40)}", salt="sample"),
                 customer_ref=pseudonymize(f"cust{rng.randrange(100000)}", salt="sample"),
-                metrics={"duration_s": round(rng.uniform(60, 900), 1),
-                         "talk_time_pct_agent": round(rng.uniform(30, 70), 1),
-                         "silence_count": rng.randrange(5)},
-                emotion={"escalation_events": [{"start_s": 30.0, "end_s": 45.0}] if escalated else []},
+                metrics={
+                    "duration_s": round(rng.uniform(60, 900), 1),
+                    "talk_time_pct_agent": round(rng.uniform(30, 70), 1),
+                    "silence_count": rng.randrange(5),
+                },
+                emotion={
+                    "escalation_events": [{"start_s": 30.0, "end_s": 45.0}] if escalated else []
+                },
                 qa={"score": round(rng.uniform(40, 100), 1), "passed": rng.random() < 0.8},
                 **common,
             )
         else:
             yield Record(
-                record_id=make_record_id("survey", f"sample-{seed}-{i}"), source="survey", channel="sms",
+                record_id=make_record_id("survey", f"sample-{seed}-{i}"),
+                source="survey",
+                channel="sms",
                 touchpoint=rng.choice((4, 6, 12, 13)),
                 customer_ref=pseudonymize(f"cust{rng.randrange(100000)}", salt="sample"),
-                attributes={"synthetic": True, "csat": rng.randint(1, 5), "nps": rng.randint(0, 10)},
+                attributes={
+                    "synthetic": True,
+                    "csat": rng.randint(1, 5),
+                    "nps": rng.randint(0, 10),
+                },
                 **{k: v for k, v in common.items() if k != "attributes"},
             )

@@ -12,7 +12,9 @@ import typer
 NAME = "records"
 app = typer.Typer(help="Inspect and export VoC records.", no_args_is_help=True)
 
-StoreOpt = Annotated[str, typer.Option("--store", "-s", help="Store URL: a .duckdb file or postgresql://…")]
+StoreOpt = Annotated[
+    str, typer.Option("--store", "-s", help="Store URL: a .duckdb file or postgresql://…")
+]
 
 
 class Format(StrEnum):
@@ -21,7 +23,9 @@ class Format(StrEnum):
 
 
 @app.command()
-def stats(store: StoreOpt = "voc.duckdb", as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def stats(
+    store: StoreOpt = "voc.duckdb", as_json: Annotated[bool, typer.Option("--json")] = False
+) -> None:
     """Counts of records by source, channel, brand and sentiment."""
     from rich.console import Console
     from rich.table import Table
@@ -34,9 +38,15 @@ def stats(store: StoreOpt = "voc.duckdb", as_json: Annotated[bool, typer.Option(
         typer.echo(json.dumps(s.serialize(), ensure_ascii=False, indent=2))
         return
     console = Console()
-    console.print(f"[bold]{store}[/]: {s.total:,} records, occurred {s.first_occurred_at} … {s.last_occurred_at}")
-    for title, counts in (("source", s.by_source), ("channel", s.by_channel), ("brand", s.by_brand),
-                          ("sentiment", s.by_sentiment)):
+    console.print(
+        f"[bold]{store}[/]: {s.total:,} records, occurred {s.first_occurred_at} … {s.last_occurred_at}"
+    )
+    for title, counts in (
+        ("source", s.by_source),
+        ("channel", s.by_channel),
+        ("brand", s.by_brand),
+        ("sentiment", s.by_sentiment),
+    ):
         table = Table(title=f"by {title}")
         table.add_column(title)
         table.add_column("records", justify="right")
@@ -49,7 +59,9 @@ def stats(store: StoreOpt = "voc.duckdb", as_json: Annotated[bool, typer.Option(
 def export(
     out: Annotated[Path, typer.Argument(help="Output file (.parquet or .jsonl).")],
     store: StoreOpt = "voc.duckdb",
-    format: Annotated[Format | None, typer.Option("--format", "-f", help="Default: from the suffix.")] = None,
+    format: Annotated[
+        Format | None, typer.Option("--format", "-f", help="Default: from the suffix.")
+    ] = None,
     where: Annotated[str | None, typer.Option(help="SQL filter, e.g. \"source = 'call'\".")] = None,
 ) -> None:
     """Export records to Parquet or JSONL."""

@@ -10,8 +10,16 @@ from .base import ExportFormat, Store, StoreStats
 
 DEFAULT_STORE = "voc.duckdb"
 
-__all__ = ["ARROW_SCHEMA", "DEFAULT_STORE", "ExportFormat", "Store", "StoreStats", "open_store",
-           "table_to_records", "to_arrow"]
+__all__ = [
+    "ARROW_SCHEMA",
+    "DEFAULT_STORE",
+    "ExportFormat",
+    "Store",
+    "StoreStats",
+    "open_store",
+    "table_to_records",
+    "to_arrow",
+]
 
 
 def open_store(url: str | Path = DEFAULT_STORE) -> Store:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import timezone
+from datetime import UTC
 from typing import Any
 
 import pyarrow as pa
@@ -64,7 +64,7 @@ def _dumps(value: Any) -> str | None:
 
 
 def _utc(value: Any) -> Any:
-    return value.astimezone(timezone.utc)
+    return value.astimezone(UTC)
 
 
 def dedupe_last(records: Iterable[Record]) -> list[Record]:
@@ -78,9 +78,11 @@ def dedupe_last(records: Iterable[Record]) -> list[Record]:
 def to_arrow(records: Sequence[Record]) -> pa.Table:
     """Records to an Arrow table with :data:`ARROW_SCHEMA`."""
     cols: dict[str, list[Any]] = {name: [] for name in COLUMNS}
+    plain = [(cols[name], name) for name in _PLAIN]
+    provenance_cache: dict[int, str | None] = {}
     for r in records:
-        for name in _PLAIN:
-            cols[name].append(getattr(r, name))
+        for column, name in plain:
+            column.append(getattr(r, name))
         cols["source"].append(r.source.value)
         cols["channel"].append(r.channel)
         cols["occurred_at"].append(_utc(r.occurred_at))
@@ -88,12 +90,23 @@ def to_arrow(records: Sequence[Record]) -> pa.Table:
         s = r.sentiment
         cols["sentiment_label"].append(s.label if s else None)
         cols["sentiment_score"].append(s.score if s else None)
-        cols["aspects"].append(_dumps([a.model_dump() for a in r.aspects]))
+        aspects = [{"aspect": a.aspect, "label": a.label, "score": a.score} for a in r.aspects]
+        cols["aspects"].append(_dumps(aspects) if aspects else "[]")
         cols["emotion"].append(_dumps(r.emotion))
         cols["metrics"].append(_dumps(r.metrics))
         cols["qa"].append(_dumps(r.qa))
-        cols["attributes"].append(_dumps(r.attributes))
-        cols["provenance"].append(_dumps(r.provenance.model_dump()))
+        cols["attributes"].append(_dumps(r.attributes) if r.attributes else "{}")
+        prov = r.provenance
+        key = id(prov)
+        if key not in provenance_cache:
+            provenance_cache[key] = _dumps(
+                {
+                    "cxkit_version": prov.cxkit_version,
+                    "models": prov.models,
+                    "config_hash": prov.config_hash,
+                }
+            )
+        cols["provenance"].append(provenance_cache[key])
     return pa.table(cols, schema=ARROW_SCHEMA)
 
 

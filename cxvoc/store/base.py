@@ -95,7 +95,9 @@ class Store(ABC):
         clause = f" WHERE {where}" if where else ""
         return int(self.query(f"SELECT count(*) FROM records{clause}", params)[0][0])
 
-    def iter_records(self, *, where: str | None = None, params: Sequence[Any] = ()) -> Iterator[Record]:
+    def iter_records(
+        self, *, where: str | None = None, params: Sequence[Any] = ()
+    ) -> Iterator[Record]:
         yield from table_to_records(self.to_arrow(where=where, params=params))
 
     def get(self, record_id: str) -> Record | None:
@@ -126,8 +128,14 @@ class Store(ABC):
         )
 
     # -- export ----------------------------------------------------------------------------
-    def export(self, path: str | Path, *, format: ExportFormat | None = None,
-               where: str | None = None, params: Sequence[Any] = ()) -> int:
+    def export(
+        self,
+        path: str | Path,
+        *,
+        format: ExportFormat | None = None,
+        where: str | None = None,
+        params: Sequence[Any] = (),
+    ) -> int:
         """Write records to a Parquet or JSONL file (format from the suffix by default)."""
         path = Path(path)
         fmt = format or _format_from_suffix(path)
@@ -165,7 +173,9 @@ def _format_from_suffix(path: Path) -> ExportFormat:
         return "parquet"
     if suffix in (".jsonl", ".ndjson"):
         return "jsonl"
-    raise StoreError(f"cannot tell the export format of {str(path)!r}; use .parquet or .jsonl, or pass format=")
+    raise StoreError(
+        f"cannot tell the export format of {str(path)!r}; use .parquet or .jsonl, or pass format="
+    )
 
 
 __all__ = ["ExportFormat", "Store", "StoreStats", "to_arrow"]

@@ -68,7 +68,9 @@ class DuckDBStore(Store):
         self.url = str(self.path)
         self.lock_timeout_s = lock_timeout_s
         if self.path.parent and not self.path.parent.exists():
-            raise StoreError(f"cannot create store {self.url!r}: folder {str(self.path.parent)!r} does not exist")
+            raise StoreError(
+                f"cannot create store {self.url!r}: folder {str(self.path.parent)!r} does not exist"
+            )
         self._lock_path = self.path.with_name(self.path.name + ".lock")
         self._con: duckdb.DuckDBPyConnection | None = None
         self._depth = 0

@@ -66,7 +66,9 @@ class FileStore(Store):
         return self._sql(sql, params, arrow=False)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        raise StoreError(f"{self.url!r} is a file sink; auxiliary tables need a DuckDB or PostgreSQL store")
+        raise StoreError(
+            f"{self.url!r} is a file sink; auxiliary tables need a DuckDB or PostgreSQL store"
+        )
 
     def _sql(self, sql: str, params: Sequence[Any], *, arrow: bool) -> Any:
         con = duckdb.connect()

@@ -84,7 +84,10 @@ class PostgresStore(Store):
         table = to_arrow(records)
         rows = table.to_pylist()
         cols = ", ".join(COLUMNS)
-        stage_cols = ", ".join(f"{c} {'TEXT' if c in JSON_COLUMNS else _TYPES[c].replace(' PRIMARY KEY', '').replace(' NOT NULL', '')}" for c in COLUMNS)
+        stage_cols = ", ".join(
+            f"{c} {'TEXT' if c in JSON_COLUMNS else _TYPES[c].replace(' PRIMARY KEY', '').replace(' NOT NULL', '')}"
+            for c in COLUMNS
+        )
         select = ", ".join(f"{c}::jsonb" if c in JSON_COLUMNS else c for c in COLUMNS)
         updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS if c != "record_id")
         try:
@@ -121,7 +124,9 @@ class PostgresStore(Store):
         select = ", ".join(f"{c}::text" if c in JSON_COLUMNS else c for c in COLUMNS)
         rows = self.query(f"SELECT {select} FROM records{clause}", params)
         columns = list(zip(*rows, strict=True)) if rows else [[] for _ in COLUMNS]
-        return pa.table({c: list(v) for c, v in zip(COLUMNS, columns, strict=True)}, schema=ARROW_SCHEMA)
+        return pa.table(
+            {c: list(v) for c, v in zip(COLUMNS, columns, strict=True)}, schema=ARROW_SCHEMA
+        )
 
     def close(self) -> None:
         if not self._conn.closed:

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """URL of a PostgreSQL server (the machine's, or one started for this session)."""
+    from tests.services import postgres_url
+
+    url, server = postgres_url()
+    try:
+        yield url
+    finally:
+        if server is not None:
+            server.stop()
+
+
+@pytest.fixture
+def postgres_store_url(postgres_server: str) -> Iterator[str]:
+    """A store URL in a fresh schema, dropped after the test."""
+    import psycopg
+
+    schema = f"cxtest_{uuid.uuid4().hex[:12]}"
+    sep = "&" if "?" in postgres_server else "?"
+    yield f"{postgres_server}{sep}schema={schema}"
+    with psycopg.connect(postgres_server, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
