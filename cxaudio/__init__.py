@@ -3,6 +3,7 @@
 from .errors import AudioFileError, CxAudioError, ModelError, ParameterError
 from .io import AudioInfo, info, load, stream
 from .types import Diarization, Segment, SpeakerTurn
+from .vad import vad  # noqa: E402  (the function shadows the subpackage name on purpose)
 
 __all__ = [
     "AudioFileError",
@@ -16,4 +17,5 @@ __all__ = [
     "info",
     "load",
     "stream",
+    "vad",
 ]
