@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from .record import Record, make_record_id, pseudonymize
 
@@ -27,6 +28,7 @@ def sample_records(
 ) -> Iterator[Record]:
     """Yield ``n`` varied synthetic records (calls, social posts, surveys) over ``days`` days."""
     rng = random.Random(seed)
+    xrng = random.Random(seed + 7919)  # extra call fields; keeps the main stream unchanged
     start = start or datetime(2026, 10, 1, tzinfo=UTC)
     for i in range(n):
         when = start + timedelta(seconds=rng.uniform(0, days * 86400))
@@ -67,14 +69,18 @@ def sample_records(
                 touchpoint=12,
                 agent_ref=pseudonymize(f"agent{rng.randrange(40)}", salt="sample"),
                 customer_ref=pseudonymize(f"cust{rng.randrange(100000)}", salt="sample"),
-                metrics={
-                    "duration_s": round(rng.uniform(60, 900), 1),
-                    "talk_time_pct_agent": round(rng.uniform(30, 70), 1),
-                    "silence_count": rng.randrange(5),
-                },
-                emotion={
-                    "escalation_events": [{"start_s": 30.0, "end_s": 45.0}] if escalated else []
-                },
+                **_call_extras(
+                    xrng,
+                    metrics={
+                        "duration_s": round(rng.uniform(60, 900), 1),
+                        "talk_time_pct_agent": round(rng.uniform(30, 70), 1),
+                        "silence_count": rng.randrange(5),
+                    },
+                    emotion={
+                        "escalation_events": [{"start_s": 30.0, "end_s": 45.0}] if escalated else []
+                    },
+                    valence=score,
+                ),
                 qa={"score": round(rng.uniform(40, 100), 1), "passed": rng.random() < 0.8},
                 **common,
             )
@@ -92,3 +98,36 @@ def sample_records(
                 },
                 **{k: v for k, v in common.items() if k != "attributes"},
             )
+
+
+def _call_extras(
+    rng: random.Random, *, metrics: dict[str, Any], emotion: dict[str, Any], valence: float
+) -> dict[str, dict[str, Any]]:
+    """Customer talk and silence shares, and a per-segment customer emotion timeline."""
+    agent = metrics["talk_time_pct_agent"]
+    customer = round(rng.uniform(0.5, 0.9) * (100 - agent), 1)
+    metrics = {
+        **metrics,
+        "talk_time_pct_customer": customer,
+        "non_talk_time_pct": round(max(0.0, 100 - agent - customer), 1),
+    }
+    duration = metrics["duration_s"]
+    escalated = bool(emotion["escalation_events"])
+    edges = [round(duration * k / 10, 1) for k in range(11)]
+    timeline = []
+    for a, b in zip(edges, edges[1:], strict=False):
+        hot = escalated and a <= 45.0 and b >= 30.0
+        arousal = rng.uniform(0.7, 0.95) if hot else rng.uniform(0.2, 0.6)
+        v = max(-1.0, min(1.0, valence + rng.uniform(-0.3, 0.3) - (0.4 if hot else 0.0)))
+        timeline.append(
+            {"start_s": a, "end_s": b, "arousal": round(arousal, 3), "valence": round(v, 3)}
+        )
+    arousal_mean = sum(t["arousal"] for t in timeline) / len(timeline)
+    emotion = {
+        **emotion,
+        "arousal": round(arousal_mean, 3),
+        "valence": round(valence, 3),
+        "category": "angry" if escalated else ("negative" if valence < -0.3 else "neutral"),
+        "timeline": timeline,
+    }
+    return {"metrics": metrics, "emotion": emotion}
