@@ -1,0 +1,284 @@
+"""Vietnamese text normalization: NFC, one tone-mark convention, social-text clean-up.
+
+``normalize(text)`` is the entry point; :class:`Normalizer` holds the lexicons (teencode and
+emoji, TSV files in ``cxtext/data/``) when you want your own. Two levels:
+
+``social=False`` (for stored and displayed text)
+    NFC; the traditional tone placement (``hòa``, ``khỏe``, ``thủy``; see ``_tone``); odd
+    spaces, zero-width characters and typographic quotes cleaned; runs of whitespace collapsed;
+    no space before ``, . ! ? ; :`` and one after ``, ! ? ;``. Case is kept.
+
+``social=True`` (the default; the input of models, dedupe and search)
+    all of the above, then URLs, e-mail addresses and @mentions become ``tok_url``,
+    ``tok_email`` and ``tok_mention``; emoji and emoticons become ``emo_*`` tokens
+    (``😡`` → ``emo_angry``, ``:)`` → ``emo_smile``; a run of the same one is kept once);
+    punctuation is split off as tokens and runs of it collapsed (``!!!`` → ``!``) while numbers
+    such as ``1.200.000đ`` stay whole; letters repeated for emphasis are squeezed
+    (``quáaaaa`` → ``quá``, ``đẹppppp`` → ``đẹp``); laughter (``kkkk``, ``hahaha``) becomes
+    ``emo_laugh``; teencode and abbreviations are expanded from the lexicon (``ko`` → ``không``,
+    ``đc``/``dc`` → ``được``); text is lower-cased unless ``lowercase=False``. Text typed
+    without diacritics goes through the same steps, and every lexicon key also matches with its
+    diacritics stripped. The result is tokens separated by single spaces.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+from ._input import DEFAULT_MAX_CHARS, check_text
+from ._lexicon import DATA_DIR, read_tsv
+from ._tone import BASE_OF, fix_tone, strip_diacritics_table
+
+__all__ = ["DEFAULT_MAX_CHARS", "Normalizer", "check_text", "normalize", "strip_diacritics"]
+
+_STRIP_TABLE = strip_diacritics_table()
+
+# characters that are cleaned before anything else: odd spaces, invisible marks, quotes, dashes
+_ODD_MAP = {
+    "\u00a0": " ", "\u2000": " ", "\u2001": " ", "\u2002": " ", "\u2003": " ", "\u2009": " ",
+    "\u202f": " ", "\u3000": " ", "\t": " ", "\r": " ", "\u200b": "", "\u200c": "",
+    "\u200d": "", "\u200e": "", "\u200f": "", "\ufeff": "", "\ufe0f": "", "\ufe0e": "",
+    "\u00ad": "", "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2018": "'", "\u2019": "'",
+    "\u2013": "-", "\u2014": "-", "\u2026": "...",
+}  # fmt: skip
+_ODD = re.compile("[" + "".join(_ODD_MAP) + "\U0001f3fb-\U0001f3ff]")
+_SPACES = re.compile(r"\s+")
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,;!?]|\.(?=\s|$))")
+_SPACE_AFTER_PUNCT = re.compile(r"([,!?;])(?=[^\W\d_])")
+_WORD = re.compile(r"[^\W\d_]+")
+
+_TLD = re.compile(r"\.(?:com|vn|net|org|info|io|me|ly|gl|co|app|asia)\b", re.IGNORECASE)
+_URL = re.compile(
+    r"(?:https?://|www\.)\S+"
+    r"|\b[\w-]+(?:\.[\w-]+)*\.(?:com|vn|net|org|info|io|me|ly|gl|co|app|asia)(?:\.vn)?(?:/\S*)?(?!\w)",
+    re.IGNORECASE,
+)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_MENTION = re.compile(r"(?<![\w@])@\w+")
+_PICTOGRAPH = re.compile(
+    "[\U0001f000-\U0001faff\u2600-\u27bf\u2b50\u2b55\u2764\u2763\u263a\u2639\u2705\u274c]"
+)
+_PUNCT_RUN = re.compile(r"""([!?;()\[\]{}"<>*~|#^=+])\1*""")
+_DOT_RUN = re.compile(r"[.,:]+")
+_LAUGH = re.compile(r"k{3,}|(?:h[aeiêô]){2,}h?|(?:kh|k[ae]){2,}k?|(?:ha|he|hi)h[aei]+|=+\)+")
+
+
+def strip_diacritics(text: str) -> str:
+    """``text`` with every Vietnamese letter reduced to its ASCII base (``đ`` → ``d``).
+
+    NFC first, so decomposed input works too; other characters are kept.
+    """
+    text = check_text(text)
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFC", text).translate(_STRIP_TABLE)
+
+
+class Normalizer:
+    """Normalization with a given teencode and emoji lexicon (``normalize`` uses the default).
+
+    Token results are cached (``cache_size`` distinct tokens), which is what makes batches fast.
+    """
+
+    def __init__(
+        self,
+        *,
+        teencode: str | Path | None = None,
+        emoji: str | Path | None = None,
+        cache_size: int = 1 << 18,
+    ) -> None:
+        self.teencode_path = Path(teencode) if teencode else DATA_DIR / "teencode.tsv"
+        self.emoji_path = Path(emoji) if emoji else DATA_DIR / "emoji.tsv"
+        self.lexicon = _with_stripped(read_tsv(self.teencode_path, what="teencode"))
+        symbols = read_tsv(self.emoji_path, what="emoji")
+        self.emoji = {k: v for k, v in symbols.items() if not k.isascii()}
+        self.emoticons = {k: v for k, v in symbols.items() if k.isascii()}
+        self._emoticon_re = _emoticon_regex(self.emoticons)
+        self._token = lru_cache(maxsize=cache_size)(self._token_uncached)
+
+    def __call__(
+        self,
+        text: str,
+        *,
+        social: bool = True,
+        lowercase: bool | None = None,
+        max_chars: int = DEFAULT_MAX_CHARS,
+    ) -> str:
+        text = check_text(text, max_chars=max_chars)
+        lower = social if lowercase is None else lowercase
+        if not text.isascii():
+            text = unicodedata.normalize("NFC", text)
+            text = _ODD.sub(_odd_repl, text)
+        if not social:
+            return self._standard(text, lower)
+        return self._social(text, lower)
+
+    def _standard(self, text: str, lower: bool) -> str:
+        text = _SPACES.sub(" ", text).strip()
+        if lower:
+            text = text.lower()
+        if not text.isascii():
+            text = _WORD.sub(_fix_tone_match, text)
+        text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
+        return _SPACE_AFTER_PUNCT.sub(r"\1 ", text)
+
+    def _social(self, text: str, lower: bool) -> str:
+        if "@" in text:
+            text = _EMAIL.sub(" tok_email ", text)
+            text = _MENTION.sub(" tok_mention ", text)
+        if "://" in text or "www." in text or _TLD.search(text):
+            text = _URL.sub(" tok_url ", text)
+        text = self._emoticon_re.sub(self._emoticon_repl, text)
+        if not text.isascii():
+            text = _PICTOGRAPH.sub(self._emoji_repl, text)
+        if lower:
+            text = text.lower()
+        text = _PUNCT_RUN.sub(r" \1 ", text)
+        if "." in text or "," in text or ":" in text:
+            text = _DOT_RUN.sub(_dot_repl, text)
+        token = self._token
+        out: list[str] = []
+        previous = ""
+        for raw in text.split():
+            tok = token(raw)
+            if tok == previous and tok.startswith("emo_"):
+                continue
+            out.append(tok)
+            previous = tok
+        return " ".join(out)
+
+    def _token_uncached(self, raw: str) -> str:
+        lexicon = self.lexicon
+        low = raw.lower()
+        hit = lexicon.get(low)
+        if hit is not None:
+            return hit
+        if not raw.isalpha():
+            return fix_tone(raw) if not raw.isascii() else raw
+        if _LAUGH.fullmatch(low):
+            return "emo_laugh"
+        squeezed = _squeeze(raw)
+        if squeezed != raw:
+            if _LAUGH.fullmatch(squeezed.lower()):
+                return "emo_laugh"
+            hit = lexicon.get(squeezed.lower())
+            if hit is not None:
+                return hit
+        fixed = fix_tone(squeezed)
+        if fixed != squeezed:
+            hit = lexicon.get(fixed.lower())
+            if hit is not None:
+                return hit
+        return fixed
+
+    def _emoticon_repl(self, match: re.Match[str]) -> str:
+        found = match.group()
+        start = match.start()
+        if found[0].isalnum() and start and match.string[start - 1].isalnum():
+            return found  # the tail of a word (sexD), not an emoticon
+        for candidate in (found, _shorten(found, 2), _shorten(found, 1)):
+            token = self.emoticons.get(candidate)
+            if token is not None:
+                return f" {token} "
+        return f" {found} "
+
+    def _emoji_repl(self, match: re.Match[str]) -> str:
+        return f" {self.emoji.get(match.group(), 'emo_other')} "
+
+
+def _odd_repl(match: re.Match[str]) -> str:
+    return _ODD_MAP.get(match.group(), "")
+
+
+def _dot_repl(match: re.Match[str]) -> str:
+    """Split off a run of ``.``, ``,`` or ``:`` unless it sits between digits (1.200.000, 20:30)."""
+    start, end = match.span()
+    text = match.string
+    found = match.group()
+    between_digits = 0 < start and end < len(text) and text[start - 1].isdigit()
+    if len(found) == 1 and between_digits and text[end].isdigit():
+        return found
+    return " ... " if found[0] == "." and len(found) >= 3 else f" {found[0]} "
+
+
+def _fix_tone_match(match: re.Match[str]) -> str:
+    return fix_tone(match.group())
+
+
+def _shorten(emoticon: str, keep: int) -> str:
+    """``:)))`` → ``:))`` (keep=2) or ``:)`` (keep=1): trailing repeats cut to ``keep``."""
+    last = emoticon[-1]
+    stem = emoticon.rstrip(last)
+    return stem + last * min(keep, len(emoticon) - len(stem))
+
+
+def _squeeze(word: str) -> str:
+    """Squeeze letters repeated for emphasis: runs of 3+ of one base letter become one letter
+    (the most marked of the run); runs of 2 only in a word with Vietnamese diacritics
+    (``quáa``), never ``oo`` (``xoong``)."""
+    has_marks = not word.isascii()
+    out: list[str] = []
+    i = 0
+    n = len(word)
+    while i < n:
+        ch = word[i]
+        base = BASE_OF.get(ch, ch).lower()
+        j = i + 1
+        best = ch
+        while j < n and BASE_OF.get(word[j], word[j]).lower() == base:
+            if word[j] != BASE_OF.get(word[j], word[j]) and best == BASE_OF.get(best, best):
+                best = word[j]
+            j += 1
+        run = j - i
+        if run >= 3 or (run == 2 and has_marks and base != "o"):
+            out.append(best)
+        else:
+            out.append(word[i:j])
+        i = j
+    return "".join(out)
+
+
+def _with_stripped(lexicon: dict[str, str]) -> dict[str, str]:
+    """Add each key's diacritics-free form unless that form is a key of its own."""
+    merged = dict(lexicon)
+    for key, value in lexicon.items():
+        plain = key.translate(_STRIP_TABLE)
+        merged.setdefault(plain, value)
+    return merged
+
+
+def _emoticon_regex(emoticons: dict[str, str]) -> re.Pattern[str]:
+    """One alternation, longest first, led by literals so the regex engine can skip ahead."""
+    parts = []
+    for emoticon in sorted(emoticons, key=len, reverse=True):
+        body = re.escape(emoticon)
+        if emoticon[-1] in ")(D":  # :))) and :((( are runs of the same emoticon
+            body += re.escape(emoticon[-1]) + "*"
+        parts.append(body)
+    return re.compile("(?:" + "|".join(parts) + r")(?!\w)")
+
+
+@lru_cache(maxsize=1)
+def _default() -> Normalizer:
+    return Normalizer()
+
+
+def normalize(
+    text: str,
+    *,
+    social: bool = True,
+    lowercase: bool | None = None,
+    max_chars: int = DEFAULT_MAX_CHARS,
+) -> str:
+    """Normalize Vietnamese ``text`` (see the module docstring for exactly what each level does).
+
+    ``social=True`` (default) gives model-ready lower-cased tokens with teencode, emoji, URLs
+    and mentions normalized; ``social=False`` gives clean, NFC, tone-normalized text for storage
+    and display. ``lowercase`` defaults to ``social``. ``""`` gives ``""``; ``None``, non-text,
+    bytes that are not UTF-8 and text longer than ``max_chars`` raise
+    :class:`cxtext.TextInputError`.
+    """
+    return _default()(text, social=social, lowercase=lowercase, max_chars=max_chars)

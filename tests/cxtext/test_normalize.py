@@ -1,0 +1,160 @@
+"""cxtext.normalize: NFC, tone placement, social clean-up, lexicons, bad input."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+import cxtext
+from cxtext import LexiconError, Normalizer, TextInputError, normalize, strip_diacritics
+from cxtext.normalize._tone import fix_tone
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("hoà", "hòa"),
+        ("hòa", "hòa"),
+        ("khoẻ", "khỏe"),
+        ("thuỷ", "thủy"),
+        ("Thuỷ", "Thủy"),
+        ("HOÀ", "HÒA"),
+        ("hoàn", "hoàn"),
+        ("hòan", "hoàn"),
+        ("toán", "toán"),
+        ("tóan", "toán"),
+        ("quý", "quý"),
+        ("qúy", "quý"),
+        ("giữ", "giữ"),
+        ("gì", "gì"),
+        ("ngoài", "ngoài"),
+        ("ngòai", "ngoài"),
+        ("khuỷu", "khuỷu"),
+        ("thuở", "thuở"),
+        ("mùa", "mùa"),
+        ("rượu", "rượu"),
+        ("rựơu", "rượu"),
+        ("tuyển", "tuyển"),
+        ("café", "café"),  # not a Vietnamese syllable: untouched
+        ("viettel", "viettel"),
+    ],
+)
+def test_tone_placement_follows_the_traditional_convention(given: str, expected: str) -> None:
+    assert fix_tone(unicodedata.normalize("NFC", given)) == expected
+
+
+def test_decomposed_input_is_composed() -> None:
+    decomposed = unicodedata.normalize("NFD", "Mạng khoẻ")
+    assert normalize(decomposed, social=False) == "Mạng khỏe"
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("chán quáaaaa", "chán quá"),
+        ("đẹppppp", "đẹp"),
+        ("ngonnnn", "ngon"),
+        ("xoong nồi", "xoong nồi"),
+        ("good", "good"),
+        ("k vào đc", "không vào được"),
+        ("ko dc", "không được"),
+        ("hok bít", "không biết"),
+        ("hôngggg", "không"),
+        ("mn ơi sdt tđ là j", "mọi người ơi số điện thoại tổng đài là gì"),
+        ("đi vs mk r", "đi với mình rồi"),
+        ("kkkkk", "emo_laugh"),
+        ("hahahaha", "emo_laugh"),
+        ("😡😡😡", "emo_angry"),
+        ("ok :)", "ok emo_smile"),
+        ("hay :))))", "hay emo_laugh"),
+        ("buồn :((", "buồn emo_sad"),
+        ("<3", "emo_love"),
+        ("thích 👍🏻", "thích emo_like"),
+        ("xem https://viettel.vn/goi-cuoc?id=1 nha", "xem tok_url nha"),
+        ("vào mobifone.vn", "vào tok_url"),
+        ("hỏi @tuan_anh", "hỏi tok_mention"),
+        ("gửi a.b@gmail.com", "gửi tok_email"),
+        ("Tệ quá!!!!", "tệ quá !"),
+        ("sao vậy???", "sao vậy ?"),
+        ("chờ…", "chờ ..."),
+        ("giá 1.200.000đ, lúc 20:30 ngày 12/10/2026", "giá 1.200.000đ , lúc 20:30 ngày 12/10/2026"),
+        ("gói ST90 và V120 5G", "gói st90 và v120 5g"),
+        ("  nhiều   khoảng\u00a0trắng\u200b ", "nhiều khoảng trắng"),
+    ],
+)
+def test_social_normalization(given: str, expected: str) -> None:
+    assert normalize(given) == expected
+
+
+def test_no_diacritics_forms_match_the_lexicon() -> None:
+    assert normalize("dc") == normalize("đc") == "được"
+    assert normalize("hong") == "không"  # hông without its mark
+    assert normalize("khong dc dau") == "khong được dau"
+
+
+def test_lowercase_option_and_standard_level() -> None:
+    assert normalize("Viettel :)", lowercase=False) == "Viettel emo_smile"
+    assert normalize("Mạng Hoà Bình ,tốt !", social=False) == "Mạng Hòa Bình, tốt!"
+    assert normalize("Mạng TỐT", social=False, lowercase=True) == "mạng tốt"
+
+
+def test_strip_diacritics() -> None:
+    assert strip_diacritics("Đẹp quá, Hòa ơi") == "Dep qua, Hoa oi"
+    assert strip_diacritics(unicodedata.normalize("NFD", "Việt")) == "Viet"
+    assert strip_diacritics("ascii 123") == "ascii 123"
+
+
+def test_teencode_lexicon_is_large_enough() -> None:
+    entries = Normalizer().lexicon
+    assert len(entries) >= 150
+
+
+@pytest.mark.parametrize(
+    ("bad", "match"),
+    [
+        (None, "text=None"),
+        (123, "type int"),
+        ("x" * 200_001, "200,001 characters"),
+        ("Việt".encode("utf-16"), "not valid UTF-8"),
+        ("Cà phê".encode("latin-1", "replace"), "not valid UTF-8"),
+    ],
+)
+def test_bad_input_raises_text_input_error(bad: object, match: str) -> None:
+    with pytest.raises(TextInputError, match=match):
+        normalize(bad)  # type: ignore[arg-type]
+
+
+def test_defined_behaviour_for_edge_inputs() -> None:
+    assert normalize("") == ""
+    assert normalize("   \n\t ") == ""
+    assert normalize("Mạng tốt".encode()) == "mạng tốt"  # UTF-8 bytes are decoded
+    big = "mạng yếu quá " * 80_000  # ~1 MB
+    assert len(big.encode()) > 1_000_000
+    out = normalize(big, max_chars=2_000_000)
+    assert out.startswith("mạng yếu quá mạng") and out.count("yếu") == 80_000
+    with pytest.raises(TextInputError, match="max_chars"):
+        normalize(big)
+
+
+def test_custom_lexicon_and_errors_name_file_and_line(tmp_path: Path) -> None:
+    good = tmp_path / "teen.tsv"
+    good.write_text("# mine\nxyz\tkhông sao\n", encoding="utf-8")
+    assert Normalizer(teencode=good)("xyz nha") == "không sao nha"
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("# mine\nok\tfine\nbroken line without tab\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match=r"bad\.tsv:3"):
+        Normalizer(teencode=bad)
+    twice = tmp_path / "twice.tsv"
+    twice.write_text("a\tb\na\tc\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match=r"twice\.tsv:2.*twice"):
+        Normalizer(teencode=twice)
+    with pytest.raises(LexiconError, match="cannot read"):
+        Normalizer(emoji=tmp_path / "missing.tsv")
+
+
+def test_public_api_is_listed() -> None:
+    for name in cxtext.__all__:
+        assert hasattr(cxtext, name), name
+    assert cxtext.normalize is normalize
