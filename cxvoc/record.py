@@ -80,7 +80,7 @@ class Record(_Frozen):
 
     SCHEMA_VERSION: ClassVar[int] = SCHEMA_VERSION
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     record_id: str = Field(min_length=1, max_length=128)
     source: Source
     channel: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
