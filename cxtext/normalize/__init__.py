@@ -198,7 +198,7 @@ def _dot_repl(match: re.Match[str]) -> str:
     start, end = match.span()
     text = match.string
     found = match.group()
-    between_digits = 0 < start and end < len(text) and text[start - 1].isdigit()
+    between_digits = start > 0 and end < len(text) and text[start - 1].isdigit()
     if len(found) == 1 and between_digits and text[end].isdigit():
         return found
     return " ... " if found[0] == "." and len(found) >= 3 else f" {found[0]} "
