@@ -1,0 +1,126 @@
+"""``cx kpi``: import survey/ticket tables, compute CX KPIs, detect spikes."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+NAME = "kpi"
+app = typer.Typer(
+    help="CX KPIs (CSAT, NPS, CES, TTR, churn, sentiment, …) and spikes.", no_args_is_help=True
+)
+
+StoreOpt = Annotated[
+    str, typer.Option("--store", "-s", help="Store URL: a .duckdb file or postgresql://…")
+]
+
+
+class TableSource(StrEnum):
+    survey = "survey"
+    ticket = "ticket"
+
+
+class PeriodOpt(StrEnum):
+    day = "day"
+    week = "week"
+    month = "month"
+    quarter = "quarter"
+
+
+@app.command("import")
+def import_(
+    path: Annotated[
+        Path, typer.Argument(help="CSV or Parquet table, one row per answer or ticket.")
+    ],
+    source: Annotated[TableSource, typer.Option(help="What the rows are.")],
+    store: StoreOpt = "voc.duckdb",
+    salt: Annotated[
+        str, typer.Option(envvar="CXKIT_SALT", help="Salt for hashing customer_id.")
+    ] = "cxkit",
+) -> None:
+    """Import a survey or ticket table into records."""
+    from ..kpi import import_table
+    from ..store import open_store
+
+    with open_store(store) as st:
+        n = st.upsert(import_table(path, source=source.value, salt=salt))
+    typer.echo(f"imported {n:,} {source.value} records from {path} into {store}")
+
+
+@app.command()
+def show(
+    store: StoreOpt = "voc.duckdb",
+    by: Annotated[str, typer.Option(help="Comma-separated group keys.")] = "period,brand",
+    period: Annotated[PeriodOpt, typer.Option(help="Period length.")] = PeriodOpt.month,
+    kpi: Annotated[
+        list[str] | None, typer.Option("--kpi", help="KPI(s) to compute (default: all).")
+    ] = None,
+    where: Annotated[str | None, typer.Option(help="SQL filter on the records.")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Write the table to .csv or .parquet instead.")
+    ] = None,
+) -> None:
+    """KPIs per group (long layout: keys, kpi, numerator, denominator, value)."""
+    from ..kpi import kpi_table
+    from ..store import open_store
+
+    keys = [k.strip() for k in by.split(",") if k.strip()]
+    with open_store(store) as st:
+        table = kpi_table(st, by=keys, period=period.value, kpis=kpi, where=where)
+    if out is not None:
+        if out.suffix.lower() == ".parquet":
+            import pyarrow.parquet as pq
+
+            pq.write_table(table, out)
+        else:
+            import pyarrow.csv as pcsv
+
+            pcsv.write_csv(table, out)
+        typer.echo(f"wrote {table.num_rows:,} rows to {out}")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    view = Table()
+    for name in table.column_names:
+        view.add_column(name)
+    for row in table.to_pylist():
+        view.add_row(
+            *(
+                "" if v is None else f"{v:.2f}" if isinstance(v, float) else str(v)
+                for v in row.values()
+            )
+        )
+    Console().print(view)
+
+
+@app.command()
+def spikes(
+    store: StoreOpt = "voc.duckdb",
+    bucket: Annotated[str, typer.Option(help="day or week.")] = "day",
+    baseline_weeks: Annotated[int, typer.Option(help="Trailing weeks of baseline.")] = 2,
+    alpha: Annotated[float, typer.Option(help="One-sided significance level.")] = 1e-3,
+    min_count: Annotated[int, typer.Option(help="Fewest mentions in a bucket to test.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Spikes of mention volume and negative share per brand."""
+    from ..spikes import SpikeParams, detect_spikes
+    from ..store import open_store
+
+    params = SpikeParams(
+        bucket=bucket, baseline_weeks=baseline_weeks, alpha=alpha, min_count=min_count
+    )  # type: ignore[arg-type]
+    with open_store(store) as st:
+        alerts = detect_spikes(st, params)
+    if as_json:
+        typer.echo(json.dumps([a.serialize() for a in alerts], ensure_ascii=False, indent=2))
+        return
+    for a in alerts:
+        typer.echo(f"{a.bucket_start} {a.brand}: {a.metric} {a.observed:.3g} vs {a.expected:.3g} "
+                   f"({a.test}, statistic {a.statistic:.2f}, p={a.p_value:.2e})")  # fmt: skip
+    if not alerts:
+        typer.echo("no spikes")
