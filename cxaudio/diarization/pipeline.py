@@ -1,0 +1,391 @@
+"""``diarize``: who spoke when, by channel (stereo) or by speaker embeddings (mono).
+
+Stereo (PBX exports keep each party on its own channel): 10 ms energies per channel, adaptive
+thresholds, crosstalk removed by comparing the channels frame by frame (:mod:`.activity`); the
+roles come from ``channel_map`` (default channel 0 = agent, 1 = customer).
+
+Mono, in two passes over the audio so that a long call needs memory for one block only:
+
+1. energies at the file's rate -> speech mask -> speech regions -> embedding windows of up to
+   1.6 s inside each region (regions shorter than 0.4 s get none);
+2. 16 kHz blocks -> mel frames -> GE2E embeddings of the windows (batched) and 19 cepstral
+   coefficients per frame.
+
+The windows are clustered (:func:`.cluster.cluster`), each speaker gets a full-covariance Gaussian
+of its frames' cepstra, and a Viterbi pass over the speech frames (:func:`._kernels.viterbi`)
+re-assigns every 10 ms frame, guided by the window labels: speaker changes are located at frame
+resolution, finer than the embedding windows.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..errors import ParameterError
+from ..types import Diarization, SpeakerTurn
+from . import _frontend as fe
+from ._audio import BLOCK_S, Source, open_source, rechunk
+from ._kernels import block_energy_db, viterbi
+from .activity import ActivityParams, channel_activity, mask_to_runs, smooth_mask, speech_threshold
+from .cluster import check_speaker_counts, cluster
+from .embedding import check_device, get_encoder
+
+logger = logging.getLogger(__name__)
+
+FRAME_S = 0.01
+Hook = Callable[..., Any]
+
+__all__ = ["MonoParams", "diarize"]
+
+
+@dataclass(frozen=True)
+class MonoParams:
+    """Tunable settings of the mono pipeline (fixed defaults tuned on synthetic calls)."""
+
+    window_frames: int = 160  # 1.6 s, as GE2E was trained
+    min_window_frames: int = 40
+    length_quantum: int = 20  # short windows are cut to a multiple of this (fewer batch shapes)
+    n_cepstra: int = 19
+    switch_cost: float = 40.0  # nats to change speaker between adjacent speech frames
+    gap_switch_cost: float = 2.0  # ... across a pause
+    label_bonus: float = 1.5  # nats per frame for the speaker its embedding window was given
+    max_cluster_windows: int = 1500
+    cluster_method: str = "spectral"
+    activity: ActivityParams = ActivityParams(min_gap_s=0.2, min_speech_s=0.12)
+
+
+def _channel_roles(channel_map: Any, channels: int) -> list[str]:
+    default = ["agent", "customer"] + [f"ch{i}" for i in range(2, channels)]
+    if channel_map is None:
+        return default[:channels]
+    if isinstance(channel_map, Mapping):
+        bad = [k for k in channel_map if not isinstance(k, int) or not 0 <= k < channels]
+        if bad:
+            raise ParameterError(
+                f"channel_map={dict(channel_map)!r}: keys must be channel numbers 0..{channels - 1}"
+            )
+        roles = [str(channel_map.get(i, default[i])) for i in range(channels)]
+    elif isinstance(channel_map, Sequence) and not isinstance(channel_map, str):
+        if len(channel_map) != channels:
+            raise ParameterError(
+                f"channel_map={list(channel_map)!r} names {len(channel_map)} channels; "
+                f"the audio has {channels}"
+            )
+        roles = [str(r) for r in channel_map]
+    else:
+        raise ParameterError(
+            f"channel_map={channel_map!r} must be a dict {{channel: role}} or a list of roles"
+        )
+    if len(set(roles)) != len(roles):
+        raise ParameterError(f"channel_map gives the roles {roles}; each must be distinct")
+    return roles
+
+
+def diarize(
+    audio: str | os.PathLike[str] | np.ndarray,
+    sr: int | None = None,
+    *,
+    num_speakers: int | None = None,
+    min_speakers: int = 1,
+    max_speakers: int | None = None,
+    channel_map: Mapping[int, str] | Sequence[str] | None = None,
+    device: str = "auto",
+    intra_op_num_threads: int = 0,
+    hook: Hook | None = None,
+    params: MonoParams | None = None,
+) -> Diarization:
+    """Who spoke when in a call.
+
+    ``audio`` is a path (read in blocks; ``sr`` None) or a float array ``(n,)`` / ``(channels, n)``
+    with its ``sr``. Two or more channels are diarized by channel (``channel_map`` gives the roles,
+    default ``{0: "agent", 1: "customer"}``); mono by speaker embeddings and clustering, with
+    ``num_speakers`` or an estimated count in ``[min_speakers, max_speakers]``, speakers labelled
+    ``SPK1``, ``SPK2``… in order of appearance (``roles``: the first is the agent).
+    ``device`` (``auto``/``cpu``/``cuda``) runs the embedding model. ``hook(step, artifact,
+    completed=, total=)`` reports progress.
+
+    >>> d = cxaudio.diarize("call.wav")
+    >>> d.segments[0]
+    SpeakerTurn(start=0.52, end=3.1, speaker='agent')
+    """
+    check_device(device)
+    check_speaker_counts(num_speakers, min_speakers, max_speakers)
+    src = open_source(audio, sr)
+    if src.channels >= 2:
+        roles = _channel_roles(channel_map, src.channels)
+        return _diarize_stereo(src, roles, hook)
+    if channel_map is not None:
+        _channel_roles(channel_map, 1)
+    p = params or MonoParams()
+    return _diarize_mono(
+        src,
+        p,
+        num_speakers=num_speakers,
+        min_speakers=min_speakers,
+        max_speakers=max_speakers,
+        device=device,
+        threads=intra_op_num_threads,
+        hook=hook,
+    )
+
+
+def _report(hook: Hook | None, step: str, completed: int, total: int) -> None:
+    if hook is not None:
+        hook(step, None, completed=completed, total=total)
+
+
+def _frame_hop(sr: int) -> int:
+    return max(1, int(round(sr * FRAME_S)))
+
+
+def _energies(src: Source, *, mono: bool, hook: Hook | None) -> tuple[np.ndarray, float]:
+    """Energies in dB ``(channels, frames)`` at the source's rate, and the frame length in s."""
+    hop = _frame_hop(src.sr)
+    parts: list[np.ndarray] = []
+    carry: np.ndarray | None = None
+    done = 0
+    for block in src.blocks(mono=mono, block_s=BLOCK_S):
+        b = block[None] if block.ndim == 1 else block
+        if carry is not None:
+            b = np.concatenate([carry, b], axis=1)
+        n = (b.shape[1] // hop) * hop
+        parts.append(np.stack([block_energy_db(np.ascontiguousarray(ch[:n]), hop) for ch in b]))
+        carry = b[:, n:]
+        done += block.shape[-1]
+        _report(hook, "energy", done, src.n)
+    e = np.concatenate(parts, axis=1) if parts else np.zeros((1, 0), np.float32)
+    return e, hop / src.sr
+
+
+def _turns(mask: np.ndarray, speaker: str, frame_s: float) -> list[SpeakerTurn]:
+    return [
+        SpeakerTurn(round(s * frame_s, 3), round(e * frame_s, 3), speaker)
+        for s, e in mask_to_runs(mask)
+    ]
+
+
+def _diarize_stereo(src: Source, roles: list[str], hook: Hook | None) -> Diarization:
+    energy, frame_s = _energies(src, mono=False, hook=hook)
+    active = channel_activity(energy, ActivityParams(frame_s=frame_s))
+    turns = [t for ch, role in enumerate(roles) for t in _turns(active[ch], role, frame_s)]
+    return Diarization.from_turns(
+        turns, src.duration_s, roles={r: r for r in roles}, method="channel"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# mono
+# ---------------------------------------------------------------------------------------------
+
+
+def _windows(speech: np.ndarray, p: MonoParams) -> np.ndarray:
+    """Embedding windows ``(k, 2)`` (start frame, length) inside the speech regions."""
+    out = []
+    wf = p.window_frames
+    for s, e in mask_to_runs(speech):
+        n = e - s
+        if n < p.min_window_frames:
+            continue
+        if n <= wf:
+            length = n - n % p.length_quantum if n < wf else wf
+            out.append((s + (n - length) // 2, length))
+            continue
+        k = int(np.ceil(n / wf))
+        for st in np.linspace(s, e - wf, k).round().astype(int):
+            out.append((int(st), wf))
+    return np.array(out, np.int64).reshape(-1, 2)
+
+
+def _dct_matrix(n_in: int, n_out: int) -> np.ndarray:
+    k = np.arange(n_out)[None, :]
+    n = np.arange(n_in)[:, None]
+    return (np.cos(np.pi / n_in * (n + 0.5) * k) * np.sqrt(2.0 / n_in)).astype(np.float32)
+
+
+class _WindowEmbedder:
+    """Collects window mel frames as the 16 kHz pass goes and embeds them in batches."""
+
+    def __init__(self, windows: np.ndarray, encoder: Any, gain: float) -> None:
+        self.windows = windows
+        self.encoder = encoder
+        self.power_gain = np.float32(gain**2)
+        self.out = np.zeros((len(windows), 256), np.float32)
+        self.next = 0
+        self.pending: dict[int, list[tuple[int, np.ndarray]]] = {}
+        self.n_pending = 0
+
+    def feed(self, mel: np.ndarray, f0: int, final: bool) -> None:
+        """``mel`` holds frames ``f0 .. f0 + len(mel)`` (including a look-back margin)."""
+        f1 = f0 + len(mel)
+        while self.next < len(self.windows):
+            s, n = self.windows[self.next]
+            if s + n > f1 and not final:
+                break
+            seg = mel[max(0, s - f0) : s + n - f0]
+            if len(seg) < n:  # past the end of the signal
+                seg = np.pad(seg, ((0, n - len(seg)), (0, 0)))
+            self.pending.setdefault(int(n), []).append((self.next, seg * self.power_gain))
+            self.n_pending += 1
+            self.next += 1
+        if self.n_pending >= 4 * self.encoder.batch_size or final:
+            self.flush()
+
+    def flush(self) -> None:
+        for _, items in self.pending.items():
+            idx = [i for i, _ in items]
+            self.out[idx] = self.encoder.embed_mels(np.stack([m for _, m in items]))
+        self.pending.clear()
+        self.n_pending = 0
+
+
+def _diarize_mono(
+    src: Source,
+    p: MonoParams,
+    *,
+    num_speakers: int | None,
+    min_speakers: int,
+    max_speakers: int | None,
+    device: str,
+    threads: int,
+    hook: Hook | None,
+) -> Diarization:
+    # pass 1: speech activity from energies (at 16 kHz when the native rate has no 10 ms grid)
+    if src.sr % 100 == 0:
+        energy, _ = _energies(src, mono=True, hook=hook)
+    else:
+        e16 = [
+            block_energy_db(b, 160)
+            for b, _, _ in rechunk(src.blocks(sr=16000, mono=True), 160 * 6000, 0)
+        ]
+        energy = np.concatenate(e16)[None]
+    energy = energy[0]
+    act = p.activity
+    speech = smooth_mask(
+        energy > speech_threshold(energy, act),
+        min_gap=round(act.min_gap_s / FRAME_S),
+        min_len=round(act.min_speech_s / FRAME_S),
+    )
+    n_frames = len(speech)
+    if not speech.any():
+        return Diarization.from_turns([], src.duration_s, method="embedding")
+    speech_db = 10 * np.log10(np.mean(10 ** (energy[speech].astype(np.float64) / 10)) + 1e-12)
+    gain = 10 ** (max(0.0, fe.TARGET_DBFS - speech_db) / 20)  # Resemblyzer: raise to -30 dBFS
+    windows = _windows(speech, p)
+
+    # pass 2: mel -> window embeddings + cepstra per frame
+    encoder = get_encoder(device=device, intra_op_num_threads=threads)
+    embedder = _WindowEmbedder(windows, encoder, gain)
+    dct = _dct_matrix(fe.N_MELS, p.n_cepstra + 1)[:, 1:]
+    ceps = np.zeros((n_frames, p.n_cepstra), np.float32)
+    chunk = fe.HOP * 6000  # 60 s
+    f0 = 0
+    tail = np.zeros((0, fe.N_MELS), np.float32)
+    for y, left, right in rechunk(src.blocks(sr=16000, mono=True), chunk, fe.N_FFT // 2):
+        final = right is None
+        nf = min(len(y) // fe.HOP + (1 if final else 0), n_frames - f0)
+        if nf <= 0:
+            break
+        mel = fe.mel_power(y, left=left, right=right)[:nf]
+        ceps[f0 : f0 + nf] = np.log(mel + 1e-9) @ dct
+        merged = np.concatenate([tail, mel])
+        embedder.feed(merged, f0 - len(tail), final=final or f0 + nf >= n_frames)
+        tail = mel[-p.window_frames :]
+        f0 += nf
+        _report(hook, "embeddings", f0, n_frames)
+    embedder.feed(tail, f0 - len(tail), final=True)
+    emb = embedder.out
+
+    if len(windows) == 0:
+        labels = np.zeros(0, np.int64)
+        k = 1
+    else:
+        labels = _cluster_windows(emb, windows, p, num_speakers, min_speakers, max_speakers)
+        k = int(labels.max()) + 1
+    path = _resegment(ceps, speech, windows, labels, k, p)
+    _report(hook, "resegmentation", 1, 1)
+
+    names = [f"SPK{i + 1}" for i in range(k)]
+    turns: list[SpeakerTurn] = []
+    for i in range(k):
+        turns += _turns(path == i, names[i], FRAME_S)
+    d = Diarization.from_turns(turns, src.duration_s, method="embedding")
+    order = []
+    for t in d.segments:
+        if t.speaker not in order:
+            order.append(t.speaker)
+    rename = {old: f"SPK{i + 1}" for i, old in enumerate(order)}
+    turns = [SpeakerTurn(t.start, t.end, rename[t.speaker]) for t in d.segments]
+    roles = {}
+    if len(order) >= 1:
+        roles["SPK1"] = "agent"
+    if len(order) == 2:
+        roles["SPK2"] = "customer"
+    return Diarization.from_turns(turns, src.duration_s, roles=roles, method="embedding")
+
+
+def _cluster_windows(
+    emb: np.ndarray,
+    windows: np.ndarray,
+    p: MonoParams,
+    num_speakers: int | None,
+    min_speakers: int,
+    max_speakers: int | None,
+) -> np.ndarray:
+    n = len(emb)
+    weights = windows[:, 1].astype(np.float64)
+    kw = dict(
+        method=p.cluster_method,
+        num_speakers=num_speakers,
+        min_speakers=min_speakers,
+        max_speakers=max_speakers,
+    )
+    if n <= p.max_cluster_windows:
+        return cluster(emb, weights=weights, **kw)
+    pick = np.sort(np.random.default_rng(0).choice(n, p.max_cluster_windows, replace=False))
+    sub = cluster(emb[pick], weights=weights[pick], **kw)
+    cents = np.stack([emb[pick][sub == j].mean(0) for j in range(int(sub.max()) + 1)])
+    return np.argmax(emb @ cents.T, axis=1).astype(np.int64)
+
+
+def _resegment(
+    ceps: np.ndarray,
+    speech: np.ndarray,
+    windows: np.ndarray,
+    labels: np.ndarray,
+    k: int,
+    p: MonoParams,
+) -> np.ndarray:
+    """Speaker index per frame (-1 where no speech), by Viterbi over the speech frames."""
+    n = len(speech)
+    path = np.full(n, -1, np.int64)
+    frames = np.flatnonzero(speech)
+    if k == 1 or len(windows) == 0:
+        path[frames] = 0
+        return path
+    win_label = np.full(n, -1, np.int64)
+    for (s, length), lab in zip(windows, labels, strict=True):
+        win_label[s : s + length] = lab
+    x = ceps[frames]
+    wl = win_label[frames]
+    score = np.zeros((len(frames), k), np.float64)
+    for j in range(k):
+        own = x[wl == j]
+        if len(own) < 2 * x.shape[1]:
+            score[:, j] = -1e3
+            continue
+        mu = own.mean(0)
+        cov = np.cov(own, rowvar=False) + 1e-3 * np.eye(x.shape[1])
+        chol = np.linalg.cholesky(cov)
+        z = np.linalg.solve(chol, (x - mu).T)
+        score[:, j] = -0.5 * (z**2).sum(0) - np.log(np.diag(chol)).sum()
+    score += p.label_bonus * (wl[:, None] == np.arange(k)[None])
+    gaps = np.diff(frames, prepend=frames[0])
+    switch = np.where(gaps > 1, p.gap_switch_cost, p.switch_cost)
+    path[frames] = viterbi(score, switch.astype(np.float64))
+    return path
