@@ -3,6 +3,7 @@
 from .errors import AudioFileError, CxAudioError, ModelError, ParameterError
 from .io import AudioInfo, info, load, stream
 from .types import Diarization, Segment, SpeakerTurn
+from .diarization import diarize, embed
 from .vad import vad  # noqa: E402  (the function shadows the subpackage name on purpose)
 
 __all__ = [
@@ -14,6 +15,8 @@ __all__ = [
     "ParameterError",
     "Segment",
     "SpeakerTurn",
+    "diarize",
+    "embed",
     "info",
     "load",
     "stream",
