@@ -196,8 +196,11 @@ def main() -> int:
     res = bench(args.device, args.threads, args.batch, args.windows, args.repeat)
     res["machine"] = {"cpu_count": os.cpu_count(), "python": platform.python_version()}
     print(json.dumps(res))
-    out = ROOT / "benchmarks" / "results" / (
-        "embeddings.json" if args.device == "cpu" else f"embeddings_{res['device']}.json"
+    out = (
+        ROOT
+        / "benchmarks"
+        / "results"
+        / ("embeddings.json" if args.device == "cpu" else f"embeddings_{res['device']}.json")
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
