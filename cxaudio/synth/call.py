@@ -1,0 +1,493 @@
+"""``generate_call``: a synthetic two-party Vietnamese care call with its truth by construction."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy.signal import butter, sosfilt
+
+from cxaudio.errors import ParameterError
+from cxaudio.synth import phrases as ph
+from cxaudio.synth import script
+from cxaudio.synth.script import Cast, Line
+from cxaudio.synth.spec import BRANDS, TOPICS, CallSpec
+from cxaudio.synth.truth import segment_truth
+from cxaudio.synth.tts import BAND_HZ, MIN_PAUSE_S, TRIM_THRESHOLD_DB, EspeakTTS, Speech, Voice
+from cxaudio.types import Diarization, SpeakerTurn
+
+log = logging.getLogger(__name__)
+
+GENERATOR_VERSION = 1
+SEMITONES_PER_PITCH_UNIT = 4.1 / 20.0  # espeak-ng -p, measured on vi+f3 / vi+m3
+_FEMALE = ("f2", "f3", "f4", "f5")
+_MALE = ("m2", "m3", "m6")
+_DIALECTS = ("vi", "vi-vn-x-central", "vi-vn-x-south")
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """One placed turn: its text, its span, and its speech-only ``segments`` (seconds)."""
+
+    speaker: str
+    text: str
+    start: float
+    end: float
+    segments: tuple[tuple[float, float], ...]
+    kind: str = "exchange"
+    escalated: bool = False
+
+    def serialize(self) -> dict[str, Any]:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "speaker": self.speaker,
+            "text": self.text,
+            "kind": self.kind,
+            "escalated": self.escalated,
+            "segments": [list(s) for s in self.segments],
+        }
+
+
+@dataclass(frozen=True)
+class SyntheticCall:
+    """A generated call: ``audio`` ``(channels, n)`` float32 at ``sr`` (stereo: agent channel 0,
+    customer channel 1), the placed ``turns``, the speech-only reference ``segments`` and the
+    ``truth`` (metrics by construction, JSON-ready). ``audio`` is the signal before any µ-law
+    encoding, which happens when the call is written."""
+
+    audio: np.ndarray
+    sr: int
+    turns: tuple[Utterance, ...]
+    segments: tuple[SpeakerTurn, ...]
+    truth: dict[str, Any]
+    spec: CallSpec
+
+    @property
+    def duration_s(self) -> float:
+        return self.audio.shape[-1] / self.sr
+
+    @property
+    def transcript(self) -> list[dict[str, Any]]:
+        """``[{start, end, speaker, text, synthetic}]``, one entry per turn."""
+        return [
+            {
+                "start": round(t.start, 3),
+                "end": round(t.end, 3),
+                "speaker": t.speaker,
+                "text": t.text,
+                "synthetic": True,
+            }
+            for t in self.turns
+        ]
+
+    @property
+    def diarization(self) -> Diarization:
+        """The reference diarization (speaker labels are the roles)."""
+        return Diarization.from_turns(
+            self.segments,
+            self.duration_s,
+            roles={"agent": "agent", "customer": "customer"},
+            method="reference",
+        )
+
+    def mono(self) -> np.ndarray:
+        """A mono mix ``(n,)`` of the channels."""
+        return self.audio.sum(axis=0) if self.audio.shape[0] > 1 else self.audio[0].copy()
+
+    def write(self, folder: Path | str, name: str) -> CallFiles:
+        """Write ``name.wav``, ``name.rttm``, ``name.transcript.json`` and ``name.truth.json``."""
+        from cxaudio.synth.files import write_call
+
+        return write_call(self, folder, name)
+
+    def serialize(self) -> dict[str, Any]:
+        return {
+            "sr": self.sr,
+            "channels": int(self.audio.shape[0]),
+            "turns": [t.serialize() for t in self.turns],
+            "truth": self.truth,
+        }
+
+
+@dataclass(frozen=True)
+class CallFiles:
+    """Paths of one written call."""
+
+    audio: Path
+    rttm: Path
+    transcript: Path
+    truth: Path
+
+    def serialize(self) -> dict[str, str]:
+        return {k: str(getattr(self, k)) for k in ("audio", "rttm", "transcript", "truth")}
+
+
+def generate_call(spec: CallSpec | None = None, *, tts: EspeakTTS | None = None) -> SyntheticCall:
+    """Generate one synthetic call from ``spec`` (deterministic for ``spec.seed``).
+
+    ``tts`` is the speech engine (default: :class:`EspeakTTS` at ``spec.sr`` with the default
+    disk cache). Raises ``TTSUnavailableError`` when espeak-ng is missing.
+    """
+    spec = spec if spec is not None else CallSpec()
+    if not isinstance(spec, CallSpec):
+        raise ParameterError(f"spec={spec!r} must be a CallSpec")
+    if tts is None:
+        tts = EspeakTTS(sr=spec.sr)
+    elif tts.sr != spec.sr:
+        raise ParameterError(f"tts.sr={tts.sr} must equal spec.sr={spec.sr}")
+    tts.check()
+    plan_ss, level_ss, noise_ss = np.random.SeedSequence(spec.seed).spawn(3)
+    builder = _Builder(spec, tts, np.random.default_rng(plan_ss), np.random.default_rng(level_ss))
+    builder.run()
+    return builder.finish(np.random.default_rng(noise_ss))
+
+
+@dataclass
+class _Placed:
+    line: Line
+    speech: Speech
+    start_n: int
+    gain: float
+
+    @property
+    def end_n(self) -> int:
+        return self.start_n + self.speech.audio.shape[-1]
+
+
+class _Builder:
+    """Plans the dialogue, synthesizes it and places it on the timeline, one line at a time."""
+
+    def __init__(
+        self,
+        spec: CallSpec,
+        tts: EspeakTTS,
+        rng: np.random.Generator,
+        level_rng: np.random.Generator,
+    ) -> None:
+        self.spec, self.tts, self.rng, self.level_rng = spec, tts, rng, level_rng
+        self.sr = spec.sr
+        agent_gender = str(rng.choice(["female", "male"]))
+        customer_gender = "male" if agent_gender == "female" else "female"
+        self.cast = Cast(
+            topic=spec.topic or str(rng.choice(TOPICS)),
+            brand=spec.brand or str(rng.choice(BRANDS)),
+            agent_name=str(rng.choice(ph.AGENT_NAMES[agent_gender])),
+            agent_gender=agent_gender,
+            customer_gender=customer_gender,
+            customer_name=str(rng.choice(ph.CUSTOMER_NAMES[customer_gender])),
+            phone=str(rng.choice(ph.PHONES)),
+        )
+        self.voices = {
+            "agent": self._voice(rng, agent_gender, "vi", (50, 55, 60), (165, 170, 175)),
+            "customer": self._voice(
+                rng, customer_gender, str(rng.choice(_DIALECTS)), (40, 45, 50), (150, 155, 160)
+            ),
+        }
+        esc = spec.escalation
+        if esc is not None:
+            base = self.voices["customer"]
+            pitch = min(99, base.pitch + int(round(esc.pitch_semitones / SEMITONES_PER_PITCH_UNIT)))
+            self.escalated_voice = Voice(
+                base.name, pitch, int(round(base.speed * esc.speed_factor))
+            )
+        self.placed: list[_Placed] = []
+        self.cursor_n = int(round(rng.uniform(0.2, 1.0) * self.sr))
+        self.pending_gap_n: int | None = None
+        self.explicit_gaps = {
+            g.after_turn: g.duration_s for g in spec.silences if g.after_turn is not None
+        }
+        self.explicit_overlaps = {
+            o.at_turn: o.duration_s for o in spec.overlaps if o.at_turn is not None
+        }
+
+    @staticmethod
+    def _voice(rng: np.random.Generator, gender: str, dialect: str, pitches, speeds) -> Voice:  # type: ignore[no-untyped-def]
+        variant = str(rng.choice(_FEMALE if gender == "female" else _MALE))
+        return Voice(f"{dialect}+{variant}", int(rng.choice(pitches)), int(rng.choice(speeds)))
+
+    # -- planning ------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        spec, rng, cast = self.spec, self.rng, self.cast
+        n_turns = spec.n_turns
+        verify = n_turns is None or n_turns >= 11
+        opening = script.opening(cast, rng, verify=verify)
+        if n_turns is None:
+            closing = script.closing(cast, rng, short=False, bye=False)
+            budget = None
+        else:
+            rem = n_turns - len(opening)
+            short = rem < 3
+            base = 1 if short else 3
+            closing = script.closing(cast, rng, short=short, bye=(rem - base) % 2 == 1)
+            budget = rem - len(closing)
+        closing_n = sum(self._speech(line).audio.shape[-1] for line in closing)
+        closing_n += int(len(closing) * np.mean(spec.turn_gap_s) * self.sr)
+        events = self._events()
+        for line in opening:
+            self._place(line)
+        pairs = script.exchanges(cast, rng)
+        while True:
+            lines_left = None if budget is None else n_turns - len(closing) - len(self.placed)  # type: ignore[operator]
+            due = events and self._due(events[0][0], n_turns)
+            if lines_left is not None:
+                if lines_left <= 0:
+                    break
+            elif self.cursor_n + closing_n >= spec.duration_s * self.sr and not events:  # type: ignore[operator]
+                break
+            if due or (
+                events
+                and lines_left is None
+                and self.cursor_n + closing_n >= spec.duration_s * self.sr
+            ):  # type: ignore[operator]
+                _, kind, value = events.pop(0)
+                self._event(kind, value, pairs, lines_left)
+            else:
+                for line in next(pairs):
+                    self._place(line)
+        for line in closing:
+            self._place(line)
+        if events:
+            raise ParameterError(
+                f"CallSpec.n_turns={n_turns} is too small for the requested silences, overlaps "
+                "and escalation; give more turns or a duration_s"
+            )
+
+    def _events(self) -> list[tuple[float, str, Any]]:
+        """(trigger fraction of the call, kind, parameter), sorted by trigger."""
+        spec, rng = self.spec, self.rng
+        events: list[tuple[float, str, Any]] = []
+        for gap in spec.silences:
+            if gap.after_turn is None:
+                events.append((float(rng.uniform(0.25, 0.8)), "hold", gap.duration_s))
+        for ov in spec.overlaps:
+            if ov.at_turn is None:
+                events.append((float(rng.uniform(0.2, 0.85)), "overlap", ov))
+        if spec.escalation is not None:
+            events.append((spec.escalation.start_fraction, "escalation", spec.escalation))
+        return sorted(events, key=lambda e: e[0])
+
+    def _due(self, fraction: float, n_turns: int | None) -> bool:
+        if n_turns is not None:
+            return len(self.placed) >= fraction * n_turns
+        return self.cursor_n >= fraction * self.spec.duration_s * self.sr  # type: ignore[operator]
+
+    def _event(
+        self, kind: str, value: Any, pairs: Iterator[list[Line]], lines_left: int | None
+    ) -> None:
+        cast, rng = self.cast, self.rng
+        if kind == "hold":
+            lines = script.hold_lines(cast, gap_s=value)
+        elif kind == "overlap":
+            lines = script.interruption_pairs(cast, rng, by=value.by, overlap_s=value.duration_s)
+        else:
+            self._escalate(value, lines_left)
+            return
+        if lines_left is not None and len(lines) > lines_left:
+            raise ParameterError(
+                f"CallSpec.n_turns={self.spec.n_turns} leaves no room for a {kind} event; "
+                "give more turns or a duration_s"
+            )
+        for line in lines:
+            self._place(line)
+
+    def _escalate(self, esc: Any, lines_left: int | None) -> None:
+        angry_n, first = 0, True
+        target_n = esc.min_duration_s * self.sr
+        while angry_n < target_n:
+            if lines_left is not None and lines_left < 2:
+                raise ParameterError(
+                    f"CallSpec.n_turns={self.spec.n_turns} is too small for an escalation of "
+                    f"{esc.min_duration_s} s; give more turns or a duration_s"
+                )
+            pair = script.escalation_pair(self.cast, self.rng, first=first)
+            first = False
+            for line in pair:
+                placed = self._place(line)
+                if line.escalated:
+                    angry_n += sum(b - a for a, b in placed.speech.segments)
+            if lines_left is not None:
+                lines_left -= 2
+        if lines_left is None or lines_left >= 2:
+            for line in script.calm_down_pair(self.cast):
+                self._place(line)
+
+    # -- placement -----------------------------------------------------------------------------
+
+    def _speech(self, line: Line) -> Speech:
+        voice = self.escalated_voice if line.escalated else self.voices[line.speaker]
+        return self.tts.synthesize(line.text, voice)
+
+    def _place(self, line: Line) -> _Placed:
+        index = len(self.placed)
+        speech = self._speech(line)
+        start_n = self.cursor_n
+        overlap_s = self.explicit_overlaps.get(index, line.overlap_s)
+        if overlap_s > 0 and self.placed:
+            prev = self.placed[-1]
+            if prev.line.speaker != line.speaker:
+                overlap_n = int(round(overlap_s * self.sr))
+                last_a, last_b = prev.speech.segments[-1]
+                if last_b - last_a < overlap_n + int(0.1 * self.sr):
+                    log.debug("overlap %.2f s spans a pause of turn %d", overlap_s, index - 1)
+                start_n = max(prev.start_n + int(0.2 * self.sr), prev.end_n - overlap_n)
+        level = (
+            self.spec.agent_level_dbfs if line.speaker == "agent" else self.spec.customer_level_dbfs
+        )
+        level += float(self.level_rng.uniform(-1.0, 1.0))
+        if line.escalated and self.spec.escalation is not None:
+            level += self.spec.escalation.gain_db
+        placed = _Placed(line, speech, start_n, 10.0 ** (level / 20.0))
+        self.placed.append(placed)
+        if index in self.explicit_gaps:
+            gap_s = self.explicit_gaps[index]
+        elif line.gap_after_s is not None:
+            gap_s = line.gap_after_s
+        else:
+            gap_s = float(self.rng.uniform(*self.spec.turn_gap_s))
+        end_n = max(placed.end_n, self.placed[-2].end_n if len(self.placed) > 1 else 0)
+        self.cursor_n = end_n + int(round(gap_s * self.sr))
+        return placed
+
+    # -- mixing and truth ----------------------------------------------------------------------
+
+    def finish(self, noise_rng: np.random.Generator) -> SyntheticCall:
+        spec, sr = self.spec, self.sr
+        last_n = max(p.end_n for p in self.placed)
+        total_n = last_n + int(round(float(noise_rng.uniform(0.4, 1.0)) * sr))
+        channels = np.zeros((2, total_n), dtype=np.float32)
+        for p in self.placed:
+            ch = 0 if p.line.speaker == "agent" else 1
+            channels[ch, p.start_n : p.end_n] += p.speech.audio * np.float32(p.gain)
+        audio = channels if spec.stereo else channels.sum(axis=0, keepdims=True)
+        if spec.snr_db is not None:
+            level = min(spec.agent_level_dbfs, spec.customer_level_dbfs) - spec.snr_db
+            sos = butter(4, BAND_HZ, btype="bandpass", fs=sr, output="sos")
+            for ch in range(audio.shape[0]):
+                noise = sosfilt(sos, noise_rng.standard_normal(total_n))
+                noise *= 10.0 ** (level / 20.0) / max(float(np.sqrt(np.mean(noise**2))), 1e-12)
+                audio[ch] += noise.astype(np.float32)
+        peak = float(np.max(np.abs(audio)))
+        scale = 1.0 if peak <= 0.98 else 0.98 / peak
+        if scale != 1.0:
+            audio *= np.float32(scale)
+        turns = tuple(self._utterance(p) for p in self.placed)
+        segments = tuple(
+            sorted(
+                (SpeakerTurn(a, b, t.speaker) for t in turns for a, b in t.segments),
+                key=lambda s: (s.start, s.end, s.speaker),
+            )
+        )
+        truth = self._truth(turns, segments, total_n / sr, scale)
+        return SyntheticCall(audio, sr, turns, segments, truth, spec)
+
+    def _utterance(self, p: _Placed) -> Utterance:
+        sr = self.sr
+        segs = tuple((_t(p.start_n + a, sr), _t(p.start_n + b, sr)) for a, b in p.speech.segments)
+        return Utterance(
+            p.line.speaker,
+            p.line.text,
+            _t(p.start_n, sr),
+            _t(p.end_n, sr),
+            segs,
+            p.line.kind,
+            p.line.escalated,
+        )
+
+    def _truth(
+        self,
+        turns: tuple[Utterance, ...],
+        segments: tuple[SpeakerTurn, ...],
+        duration_s: float,
+        scale: float,
+    ) -> dict[str, Any]:
+        spec, cast = self.spec, self.cast
+        per_party: dict[str, list[tuple[float, float]]] = {"agent": [], "customer": []}
+        for s in segments:
+            per_party[s.speaker].append((s.start, s.end))
+        truth: dict[str, Any] = {
+            "is_synthetic": True,
+            "generator": "cxaudio.synth",
+            "generator_version": GENERATOR_VERSION,
+            "tts": "espeak-ng " + self.tts._version.split(" ")[3]
+            if self.tts._version.count(" ") >= 3
+            else "espeak-ng",
+            "seed": spec.seed,
+            "sr": spec.sr,
+            "channels": 2 if spec.stereo else 1,
+            "channel_map": {"agent": 0, "customer": 1} if spec.stereo else None,
+            "encoding": "mulaw" if spec.mulaw else "pcm16",
+            "labels": list(spec.labels),
+            "topic": cast.topic,
+            "brand": cast.brand,
+            "agent_name": cast.agent_name,
+            "agent_gender": cast.agent_gender,
+            "customer_gender": cast.customer_gender,
+            "voices": {k: vars(v) | {} for k, v in self.voices.items()},
+            "levels_dbfs": {
+                "agent": spec.agent_level_dbfs + 20 * np.log10(scale),
+                "customer": spec.customer_level_dbfs + 20 * np.log10(scale),
+            },
+            "snr_db": spec.snr_db,
+            "trim": {
+                "threshold_db": TRIM_THRESHOLD_DB,
+                "min_pause_s": MIN_PAUSE_S,
+                "frame_s": 0.01,
+            },
+        }
+        truth.update(segment_truth(per_party, duration_s))
+        truth["n_utterances"] = len(turns)
+        truth["greeting"] = _span(turns[0])
+        farewell = [t for t in turns if t.kind == "farewell"]
+        truth["closing"] = _span(farewell[-1]) if farewell else None
+        truth["escalations"] = self._escalations(turns)
+        truth["spec"] = spec.serialize()
+        return _jsonable(truth)
+
+    def _escalations(self, turns: tuple[Utterance, ...]) -> list[dict[str, Any]]:
+        esc = self.spec.escalation
+        angry = [t for t in turns if t.escalated]
+        if esc is None or not angry:
+            return []
+        start, end = angry[0].start, angry[-1].end
+        base, up = self.voices["customer"], self.escalated_voice
+        return [
+            {
+                "start": start,
+                "end": end,
+                "duration_s": round(end - start, 6),
+                "party": "customer",
+                "customer_speech_s": round(sum(b - a for t in angry for a, b in t.segments), 6),
+                "gain_db": esc.gain_db,
+                "pitch_semitones": round((up.pitch - base.pitch) * SEMITONES_PER_PITCH_UNIT, 3),
+                "espeak_pitch": [base.pitch, up.pitch],
+                "speed_wpm": [base.speed, up.speed],
+                "segments": [list(s) for t in angry for s in t.segments],
+            }
+        ]
+
+
+def _t(n: int, sr: int) -> float:
+    return round(n / sr, 6)
+
+
+def _span(t: Utterance) -> dict[str, Any]:
+    return {"start": t.start, "end": t.end, "speaker": t.speaker, "text": t.text}
+
+
+def _jsonable(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, np.generic):
+        return x.item()
+    return x
+
+
+__all__ = ["CallFiles", "SyntheticCall", "Utterance", "generate_call"]
