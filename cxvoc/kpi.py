@@ -340,7 +340,9 @@ def read_table(path: str | Path) -> pa.Table:
             import pyarrow.csv as pcsv
 
             opts = pcsv.ParseOptions(delimiter="\t" if suffix == ".tsv" else ",")
-            return pcsv.read_csv(path, parse_options=opts)
+            # identifiers stay text: a phone number's leading 0 must survive
+            conv = pcsv.ConvertOptions(column_types=dict.fromkeys(_TEXT_COLUMNS, pa.string()))
+            return pcsv.read_csv(path, parse_options=opts, convert_options=conv)
     except (pa.ArrowInvalid, OSError) as exc:
         raise ConfigError(f"cannot read table {str(path)!r}: {exc}") from None
     raise ConfigError(
@@ -348,6 +350,7 @@ def read_table(path: str | Path) -> pa.Table:
     )
 
 
+_TEXT_COLUMNS = ("id", "customer_id", "customer_ref", "unit", "service", "brand", "period", "kpi")
 _RECORD_COLUMNS = ("brand", "service", "unit", "channel", "language", "text")
 _ANSWERS = {"csat": (1, 5), "nps": (0, 10), "ces": (1, 7)}
 
