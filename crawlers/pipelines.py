@@ -1,0 +1,299 @@
+"""The item pipeline: validate → normalize → brand filter → near-duplicate drop → (in batches)
+PII mask → sentiment and aspects → upsert into the VoC store, then the seen-store commit.
+
+Each stage that drops an item raises ``DropItem`` with a reason and counts it in the crawl stats
+under ``cx/dropped/<reason>``. The last stage buffers items and writes them a batch at a time;
+only after a batch is in the store are its item keys and finished pages committed to the
+seen-store, so a crawl killed at any moment loses nothing and the rerun duplicates nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from scrapy import signals
+from scrapy.exceptions import DropItem
+
+from .items import PageDone, SocialItem
+from .state import crawl_state
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+    from .sources import Source
+
+__all__ = [
+    "BrandFilterPipeline",
+    "NearDuplicatePipeline",
+    "NormalizePipeline",
+    "ScoreAndStorePipeline",
+    "ValidatePipeline",
+]
+
+log = logging.getLogger(__name__)
+
+_MAX_TEXT = 100_000
+
+
+class _Stage:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.state = crawl_state(crawler)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Any:
+        return cls(crawler)
+
+    @property
+    def source(self) -> Source:
+        return self.crawler.spider.source  # type: ignore[union-attr]
+
+    def drop(self, reason: str, item: SocialItem, detail: str = "") -> DropItem:
+        self.stats.inc_value(f"cx/dropped/{reason}")
+        return DropItem(f"{reason}: {item.get('native_id')} {detail}".rstrip())
+
+    def _timed(self, t0: float) -> None:
+        self.stats.inc_value("cx/pipeline_seconds", time.perf_counter() - t0)
+
+
+class ValidatePipeline(_Stage):
+    """Items need a native id, an http(s) URL and some text; over-long text is cut."""
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, SocialItem):
+            return item
+        for field in ("native_id", "url", "source", "kind"):
+            if not item.get(field):
+                raise self.drop("invalid", item, f"missing {field}")
+        if urlsplit(item["url"]).scheme not in ("http", "https"):
+            raise self.drop("invalid", item, f"url={item['url']!r} is not http(s)")
+        text = item.get("text")
+        if not text or not text.strip():
+            raise self.drop("empty_text", item)
+        if len(text) > _MAX_TEXT:
+            item["text"] = text[:_MAX_TEXT]
+            self.stats.inc_value("cx/truncated_text")
+        return item
+
+
+class NormalizePipeline(_Stage):
+    """Stored text: NFC and one tone-mark convention; analysis text: social-text normalized."""
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, SocialItem):
+            return item
+        t0 = time.perf_counter()
+        ops = self.state.ops
+        item["text"] = ops.display(item["text"])
+        if item.get("quoted_text"):
+            item["quoted_text"] = ops.display(item["quoted_text"])
+        if item.get("title"):
+            item["title"] = ops.display(item["title"])
+        item["analysis_text"] = ops.analysis(item["text"])
+        self._timed(t0)
+        if not item["analysis_text"].strip():
+            raise self.drop("empty_text", item, "after normalization")
+        return item
+
+
+class BrandFilterPipeline(_Stage):
+    """Keeps items naming a watched brand (or keyword) of their source."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self._matchers: dict[str, tuple[list[tuple[str, re.Pattern[str]]], re.Pattern[str] | None]] = {}
+
+    def _matcher(self) -> tuple[list[tuple[str, re.Pattern[str]]], re.Pattern[str] | None]:
+        source = self.source
+        if source.name not in self._matchers:
+            ops = self.state.ops
+            brands = []
+            for spec in source.brands:
+                words = sorted({ops.analysis(s).casefold() for s in spec.spellings}, key=len)
+                brands.append((spec.name, _word_pattern(words[::-1])))
+            keywords = sorted({ops.analysis(k).casefold() for k in source.keywords}, key=len)
+            self._matchers[source.name] = (brands, _word_pattern(keywords[::-1]) if keywords else None)
+        return self._matchers[source.name]
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, SocialItem):
+            return item
+        t0 = time.perf_counter()
+        brands, keyword_re = self._matcher()
+        text = item["analysis_text"].casefold()
+        counts: dict[str, int] = {}
+        for name, pattern in brands:
+            n = len(pattern.findall(text))
+            if n:
+                counts[name] = n
+        found_by_model = self.state.ops.brands(item["analysis_text"]) if self.state.ops.brands else []
+        watched = {spec.name.casefold(): spec.name for spec in self.source.brands}
+        for brand in found_by_model:
+            name = watched.get(str(brand).casefold())
+            if name is not None or not watched:
+                key = name or str(brand)
+                counts[key] = counts.get(key, 0) + 1
+        keywords = sorted(set(keyword_re.findall(text))) if keyword_re else []
+        self._timed(t0)
+        if not counts and not keywords and self.source.require_brand:
+            raise self.drop("no_brand", item)
+        item["brands"] = sorted(counts, key=lambda b: (-counts[b], b))
+        item["keywords"] = keywords
+        return item
+
+
+def _word_pattern(words: list[str]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(w) for w in words if w)
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+
+
+class NearDuplicatePipeline(_Stage):
+    """Drops an item whose text nearly repeats one seen earlier in this crawl."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.threshold = crawler.settings.getfloat("CX_NEAR_DUP_THRESHOLD")
+        self._index: Any = None
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, SocialItem):
+            return item
+        t0 = time.perf_counter()
+        if self._index is None:
+            self._index = self.state.ops.near_duplicates(self.threshold)
+        earlier = self._index.add(item["native_id"], item["analysis_text"])
+        self._timed(t0)
+        if earlier is not None and earlier != item["native_id"]:
+            raise self.drop("near_duplicate", item, f"of {earlier}")
+        return item
+
+
+class ScoreAndStorePipeline(_Stage):
+    """Buffers items; per batch: PII mask, sentiment, aspects, records, upsert, seen commit."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        settings = crawler.settings
+        self.batch_size = settings.getint("CX_BATCH_SIZE")
+        self.flush_interval_s = settings.getfloat("CX_FLUSH_INTERVAL_S")
+        salt = settings.get("CX_AUTHOR_SALT")
+        if not salt:
+            from .errors import CrawlerError
+
+            raise CrawlerError("CX_AUTHOR_SALT is not set: author pseudonyms need a secret salt "
+                               "(cx social crawl --salt, or the CX_PSEUDONYM_SALT variable)")
+        self.salt = str(salt)
+        self.out = str(settings.get("CX_OUT"))
+        self.config_hash = settings.get("CX_CONFIG_HASH")
+        self._items: list[SocialItem] = []
+        self._pages: list[tuple[str, str]] = []
+        self._dropped_keys: list[str] = []
+        self._last_flush = time.monotonic()
+        self._store: Any = None
+        crawler.signals.connect(self._on_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(self._on_idle, signal=signals.spider_idle)
+
+    def open_spider(self) -> None:
+        from cxvoc import open_store
+
+        self._store = open_store(self.out)
+
+    def close_spider(self) -> None:
+        self.flush()
+        if self._store is not None:
+            self._store.close()
+
+    def _on_dropped(self, item: Any, response: Any = None, exception: Any = None, **_: Any) -> None:
+        if isinstance(item, SocialItem) and item.get("seen_key"):
+            self._dropped_keys.append(item["seen_key"])
+
+    def _on_idle(self, **_: Any) -> None:
+        if self._items or self._pages or self._dropped_keys:
+            self.flush()
+
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, PageDone):
+            if item.get("marker"):
+                self._pages.append((item["page_key"], item["marker"]))
+            return item
+        if not isinstance(item, SocialItem):
+            return item
+        self._items.append(item)
+        if (len(self._items) >= self.batch_size
+                or time.monotonic() - self._last_flush > self.flush_interval_s):
+            self.flush()
+        return item
+
+    def flush(self) -> None:
+        """Score and store the buffered items, then commit their keys and finished pages."""
+        items, pages, dropped = self._items, self._pages, self._dropped_keys
+        self._items, self._pages, self._dropped_keys = [], [], []
+        self._last_flush = time.monotonic()
+        if not (items or pages or dropped):
+            return
+        t0 = time.perf_counter()
+        records = self._records(items) if items else []
+        if records:
+            self._store.upsert(records, batch_size=max(len(records), 1))
+        keys = [i["seen_key"] for i in items if i.get("seen_key")] + dropped
+        self.state.seen.commit(items=keys, pages=pages)
+        self.stats.inc_value("cx/stored", len(records))
+        self.stats.inc_value("cx/batches")
+        self._timed(t0)
+        log.info("%s: stored %d records, %d pages done", self.crawler.spider.name,
+                 len(records), len(pages))
+
+    def _records(self, items: list[SocialItem]) -> list[Any]:
+        from cxvoc import AspectSentiment, Provenance, Record, Sentiment, make_record_id
+        from cxvoc import pseudonymize
+
+        ops = self.state.ops
+        masked = [ops.mask_pii(i["text"]) for i in items]
+        scores = ops.sentiment_batch([ops.mask_pii(i["analysis_text"]) for i in items])
+        provenance = Provenance(models=dict(ops.models), config_hash=self.config_hash)
+        source = self.source
+        now = datetime.now(timezone.utc)
+        records = []
+        for item, text, (label, score) in zip(items, masked, scores, strict=True):
+            occurred = item.get("published_at")
+            attributes: dict[str, Any] = {
+                "source_name": item["source"],
+                "kind": item["kind"],
+                "brands": item.get("brands") or [],
+            }
+            for key in ("title", "thread_id", "parent_id"):
+                if item.get(key):
+                    attributes[key] = ops.mask_pii(item[key]) if key == "title" else item[key]
+            if item.get("keywords"):
+                attributes["keywords"] = item["keywords"]
+            if item.get("quoted_text"):
+                attributes["quoted_text"] = ops.mask_pii(item["quoted_text"])
+            if not occurred:
+                attributes["occurred_at_estimated"] = True
+            host = urlsplit(item["url"]).netloc
+            records.append(Record(
+                record_id=make_record_id("social", item["native_id"]),
+                source="social",
+                channel=source.channel,
+                brand=(item.get("brands") or [None])[0],
+                occurred_at=datetime.fromisoformat(occurred) if occurred else now,
+                collected_at=now,
+                language=source.language,
+                text=text,
+                author_ref=pseudonymize(f"{host}:{item['author']}", salt=self.salt)
+                if item.get("author") else None,
+                url=item["url"],
+                sentiment=Sentiment(label=label, score=max(-1.0, min(1.0, score))),
+                aspects=tuple(AspectSentiment(aspect=a, label=lab, score=max(-1.0, min(1.0, s)))
+                              for a, lab, s in ops.aspects(item["analysis_text"])),
+                attributes=attributes,
+                content_hash=item.get("content_hash"),
+                provenance=provenance,
+            ))
+        return records

@@ -1,0 +1,51 @@
+"""Per-crawl shared state (seen-store, text ops) created once per crawler, closed with it."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scrapy import signals
+
+from .seen import SeenStore, open_seen_store
+from .textops import TextOps, load_text_ops
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+__all__ = ["CrawlState", "crawl_state"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class CrawlState:
+    seen: SeenStore
+    settings: Any
+    _ops: TextOps | None = None
+
+    @property
+    def ops(self) -> TextOps:
+        if self._ops is None:
+            self._ops = load_text_ops(self.settings.get("CX_TEXT_OPS"))
+        return self._ops
+
+
+def crawl_state(crawler: Crawler) -> CrawlState:
+    """The crawler's :class:`CrawlState`, created on first use and closed with the spider."""
+    state = getattr(crawler, "_cx_state", None)
+    if state is None:
+        settings = crawler.settings
+        seen_url = settings.get("CX_SEEN") or str(Path(str(settings.get("CX_OUT"))).with_name(
+            Path(str(settings.get("CX_OUT"))).name + ".state") / "seen.sqlite")
+        seen = open_seen_store(seen_url, prefix=settings.get("CX_SEEN_PREFIX"))
+        state = CrawlState(seen=seen, settings=settings)
+        crawler._cx_state = state  # type: ignore[attr-defined]
+
+        def _close() -> None:
+            seen.close()
+
+        crawler.signals.connect(_close, signal=signals.engine_stopped, weak=False)
+    return state

@@ -1,0 +1,77 @@
+"""Social-listening figures over a period: mentions, net sentiment and share of voice per brand."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+__all__ = ["BrandSummary", "SocialSummary", "social_summary"]
+
+
+@dataclass(frozen=True)
+class BrandSummary:
+    brand: str
+    mentions: int
+    positive: int
+    neutral: int
+    negative: int
+    net_sentiment: float  # (positive - negative) / mentions * 100, in [-100, 100]
+    share_of_voice: float  # this brand's mentions / all brands' mentions, in [0, 1]
+
+    def serialize(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SocialSummary:
+    since: str | None
+    until: str | None
+    total_mentions: int
+    brands: tuple[BrandSummary, ...]
+
+    def serialize(self) -> dict[str, Any]:
+        return {"since": self.since, "until": self.until, "total_mentions": self.total_mentions,
+                "brands": [b.serialize() for b in self.brands]}
+
+
+def social_summary(store: Any, *, since: datetime | None = None, until: datetime | None = None,
+                   channel: str | None = None) -> SocialSummary:
+    """Per-brand figures of ``source='social'`` records with ``since <= occurred_at < until``.
+
+    ``store`` is a :class:`cxvoc.Store`. Times must be timezone-aware.
+    """
+    clauses = ["source = 'social'", "brand IS NOT NULL"]
+    params: list[Any] = []
+    for name, value, op in (("since", since, ">="), ("until", until, "<")):
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError(f"{name}={value.isoformat()!r} must be timezone-aware")
+            clauses.append(f"occurred_at {op} ?")
+            params.append(value)
+    if channel:
+        clauses.append("channel = ?")
+        params.append(channel)
+    rows = store.query(
+        "SELECT brand, count(*),"
+        " sum(CASE WHEN sentiment_label = 'positive' THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN sentiment_label = 'neutral' OR sentiment_label IS NULL THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN sentiment_label = 'negative' THEN 1 ELSE 0 END)"
+        f" FROM records WHERE {' AND '.join(clauses)} GROUP BY brand ORDER BY 2 DESC, 1",
+        params,
+    )
+    total = sum(int(r[1]) for r in rows)
+    brands = tuple(
+        BrandSummary(
+            brand=str(b), mentions=int(n), positive=int(p), neutral=int(z), negative=int(g),
+            net_sentiment=round(100.0 * (int(p) - int(g)) / int(n), 2),
+            share_of_voice=round(int(n) / total, 4),
+        )
+        for b, n, p, z, g in rows
+    )
+    return SocialSummary(
+        since=since.isoformat() if since else None,
+        until=until.isoformat() if until else None,
+        total_mentions=total,
+        brands=brands,
+    )
