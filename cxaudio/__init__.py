@@ -1,12 +1,36 @@
 """cxaudio: call analytics — decode, VAD, features, diarization, prosody, QA metrics."""
 
 from .errors import AudioFileError, CxAudioError, ModelError, ParameterError
+from .features import (
+    frame,
+    k_weighting,
+    log_mel,
+    loudness_lufs,
+    mel_filterbank,
+    pitch,
+    power_spectrogram,
+    rms,
+    rms_db,
+    spectral_slope,
+    zero_crossing_rate,
+)
 from .io import AudioInfo, info, load, stream
 from .types import Diarization, Segment, SpeakerTurn
 from .diarization import diarize, embed
 from .vad import vad  # noqa: E402  (the function shadows the subpackage name on purpose)
 
 __all__ = [
+    "frame",
+    "k_weighting",
+    "log_mel",
+    "loudness_lufs",
+    "mel_filterbank",
+    "pitch",
+    "power_spectrogram",
+    "rms",
+    "rms_db",
+    "spectral_slope",
+    "zero_crossing_rate",
     "AudioFileError",
     "AudioInfo",
     "CxAudioError",
