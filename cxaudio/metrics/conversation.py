@@ -47,6 +47,7 @@ class Interruption:
     by: str
     start: float
     end: float
+    inferred: bool = False  # a takeover without a pause in a diarization that has no overlap
 
     @property
     def duration(self) -> float:
@@ -58,6 +59,7 @@ class Interruption:
             "start": round(self.start, 3),
             "end": round(self.end, 3),
             "duration_s": round(self.duration, 3),
+            "inferred": self.inferred,
         }
 
 
@@ -105,7 +107,8 @@ class ConversationMetrics:
 def party_turns(
     diarization: Diarization, *, merge_gap_s: float = 0.0
 ) -> dict[str, list[tuple[float, float]]]:
-    """Turns of the agent and the customer, same-party turns closer than ``merge_gap_s`` merged.
+    """Turns of the agent and the customer, same-party turns closer than ``merge_gap_s`` merged
+    (unless the other party speaks in between).
 
     Speakers are mapped to roles with ``Diarization.roles``; without roles the first speaker is
     taken to be the agent (agents greet first) and every other speaker the customer.
@@ -119,11 +122,16 @@ def party_turns(
         role = roles.get(t.speaker, t.speaker)
         if role in out and t.end > t.start:
             out[role].append((float(t.start), float(t.end)))
-    for party, turns in out.items():
-        turns.sort()
+    raw = {p: sorted(turns) for p, turns in out.items()}
+    for party, turns in raw.items():
+        other = raw["customer" if party == "agent" else "agent"]
         merged: list[tuple[float, float]] = []
         for s, e in turns:
-            if merged and s - merged[-1][1] <= merge_gap_s:
+            if (
+                merged
+                and s - merged[-1][1] <= merge_gap_s
+                and not any(o_s < s and o_e > merged[-1][1] for o_s, o_e in other)
+            ):
                 merged[-1] = (merged[-1][0], max(merged[-1][1], e))
             else:
                 merged.append((s, e))
@@ -142,6 +150,8 @@ def conversation_metrics(
     silence_min_s: float = 3.0,
     interruption_min_s: float = 0.5,
     merge_gap_s: float = 0.3,
+    infer_takeovers: bool | None = None,
+    takeover_gap_s: float = 0.05,
 ) -> ConversationMetrics:
     """Metrics of SPEC section 4 that need only who spoke when.
 
@@ -149,6 +159,14 @@ def conversation_metrics(
     (Contact Lens uses 3 s, CCAI 5 s). ``interruption_min_s``: a party interrupts when it starts
     speaking while the other speaks and the overlap lasts longer than this. ``merge_gap_s``:
     same-party turns closer than this are one turn (diarizers split turns at short pauses).
+
+    ``infer_takeovers``: a single-label diarization (mono, by speaker embeddings) cannot show
+    overlapped speech, so the overlap of an interruption is invisible; what remains is a
+    takeover with no pause (the next party's turn starts less than ``takeover_gap_s`` after the
+    other's ends), which people do not do when taking turns politely. With ``True`` such
+    takeovers count as interruptions (``inferred``, duration unknown, reported as 0; repeated
+    label flicker within 2 s counts once). Default (None): on when the diarization is not by
+    channel and has no cross-party overlap.
     """
     for name, value in (
         ("silence_min_s", silence_min_s),
@@ -178,6 +196,12 @@ def conversation_metrics(
                 silences.append(Silence(a, a + length * HOP_S))
 
     interruptions = _interruptions(turns, interruption_min_s)
+    if infer_takeovers is None:
+        infer_takeovers = diarization.method != "channel" and not both.any()
+    if infer_takeovers:
+        interruptions = sorted(
+            interruptions + _takeovers(diarization, takeover_gap_s), key=lambda i: i.start
+        )
     latencies = _latencies(turns)
     all_turns = len(turns["agent"]) + len(turns["customer"])
     by = {p: [i for i in interruptions if i.by == p] for p in PARTIES}
@@ -233,6 +257,30 @@ def _interruptions(turns: dict[str, list[tuple[float, float]]], min_s: float) ->
                     break
     out.sort(key=lambda i: i.start)
     return out
+
+
+def _takeovers(diarization: Diarization, gap_s: float) -> list[Interruption]:
+    raw = sorted(
+        (float(t.start), float(t.end), r)
+        for t in diarization.segments
+        if (r := _role(diarization, t.speaker)) in PARTIES
+    )
+    out: list[Interruption] = []
+    last_at = -1e9
+    for (a0, b0, p0), (a1, _b1, p1) in zip(raw, raw[1:], strict=False):
+        if p0 != p1 and -0.01 <= a1 - b0 < gap_s and b0 - a0 > 0.3:
+            if a1 - last_at > 2.0:
+                out.append(Interruption(p1, a1, a1, inferred=True))
+            last_at = a1
+    return out
+
+
+def _role(diarization: Diarization, speaker: str) -> str:
+    roles = dict(diarization.roles)
+    if not any(r in PARTIES for r in roles.values()):
+        first = diarization.segments[0].speaker if diarization.segments else None
+        return "agent" if speaker == first else "customer"
+    return roles.get(speaker, speaker)
 
 
 def _latencies(turns: dict[str, list[tuple[float, float]]]) -> list[float]:

@@ -1,0 +1,229 @@
+"""``cx calls``: score call archives into VoC records; generate a synthetic archive."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+NAME = "calls"
+app = typer.Typer(
+    help="Score recorded calls (metrics, customer emotion, QA) into a VoC store.",
+    no_args_is_help=True,
+)
+
+
+class Device(StrEnum):
+    auto = "auto"
+    cpu = "cpu"
+    cuda = "cuda"
+
+
+class Engine(StrEnum):
+    local = "local"
+    ray = "ray"
+
+
+class ProgressHook:
+    """Turns the batch runner's hook calls into a rich progress bar (calls, audio hours, ETA, ×RT)."""
+
+    def __init__(self, console: Any) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
+        self.progress = Progress(
+            TextColumn("[bold]scoring calls"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[hours]}"),
+            TextColumn("{task.fields[speed]}"),
+            TextColumn("{task.fields[failed]}"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=False,
+        )
+        self.task: Any = None
+        self.audio_total = 0.0
+        self.audio_done = 0.0
+        self.failed = 0
+        self.started = 0.0
+
+    def __enter__(self) -> ProgressHook:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def __call__(
+        self, step: str, artifact: Any, *, completed: int, total: int, **info: Any
+    ) -> None:
+        import time
+
+        if step == "plan":
+            self.audio_total = float(info.get("audio_s", 0.0))
+            self.started = time.perf_counter()
+            skipped = info.get("skipped", 0)
+            if skipped:
+                self.progress.console.print(
+                    f"resume: {skipped} call(s) already stored with the same audio "
+                    "and config; skipped"
+                )
+            self.task = self.progress.add_task(
+                "calls",
+                total=max(total, 1) if total else 0,
+                hours=self._hours(),
+                speed="",
+                failed="",
+            )
+            return
+        if step != "call" or self.task is None:
+            return
+        self.audio_done += getattr(artifact, "audio_s", 0.0) or 0.0
+        if getattr(artifact, "status", "") == "failed":
+            self.failed += 1
+        elapsed = max(time.perf_counter() - self.started, 1e-9)
+        self.progress.update(
+            self.task,
+            completed=completed,
+            hours=self._hours(),
+            speed=f"{self.audio_done / elapsed:,.0f}× real time",
+            failed=f"[red]{self.failed} failed" if self.failed else "",
+        )
+
+    def _hours(self) -> str:
+        return f"{self.audio_done / 3600:.2f}/{self.audio_total / 3600:.2f} h audio"
+
+
+@app.command()
+def score(
+    source: Annotated[
+        Path,
+        typer.Argument(
+            help="A folder of calls, one audio file, or a manifest (.csv/.jsonl/.json)."
+        ),
+    ],
+    out: Annotated[
+        str, typer.Option("--out", "-o", help="Store URL: a .duckdb file or postgresql://…")
+    ] = "voc.duckdb",
+    scorecard: Annotated[
+        Path | None, typer.Option(help="QA scorecard YAML (default: the Vietnamese telecom card).")
+    ] = None,
+    workers: Annotated[
+        int, typer.Option(min=0, help="Worker processes (0/1: in this process).")
+    ] = 1,
+    device: Annotated[Device, typer.Option(help="Where models run.")] = Device.auto,
+    engine: Annotated[
+        Engine, typer.Option(help="local processes or a Ray cluster.")
+    ] = Engine.local,
+    ray_address: Annotated[
+        str | None, typer.Option(help="Ray cluster address (default: a local instance).")
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option(help="Skip calls stored with the same audio and config.")
+    ] = True,
+    salt: Annotated[
+        str | None, typer.Option(envvar="CX_PSEUDONYM_SALT", help="Salt for customer/agent ids.")
+    ] = None,
+    silence_min_s: Annotated[float, typer.Option(help="Silences are gaps longer than this.")] = 3.0,
+    emotion_model: Annotated[
+        Path | None,
+        typer.Option(
+            help="ONNX categorical emotion classifier (contract in cxaudio.emotion.classifier)."
+        ),
+    ] = None,
+    agent_emotion: Annotated[
+        bool, typer.Option(help="Also infer the agent's emotion (prohibited at work in the EU).")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Score every call into VoC records: metrics, customer emotion, QA; failures go to call_errors."""
+    from rich.console import Console
+
+    from cxaudio.batch import score_calls
+    from cxaudio.call import CallConfig
+
+    console = Console(stderr=True)
+    config = CallConfig(
+        silence_min_s=silence_min_s,
+        include_agent_emotion=agent_emotion,
+        emotion_model=str(emotion_model) if emotion_model else None,
+    )
+    kwargs: dict[str, Any] = dict(
+        store=out,
+        scorecard=scorecard,
+        config=config,
+        workers=workers,
+        device=device.value,
+        engine=engine.value,
+        ray_address=ray_address,
+        resume=resume,
+        salt=salt,
+    )
+    if quiet or as_json:
+        summary = score_calls(source, **kwargs)
+    else:
+        with ProgressHook(console) as hook:
+            summary = score_calls(source, hook=hook, **kwargs)
+    if as_json:
+        typer.echo(json.dumps(summary.serialize(), ensure_ascii=False, indent=2))
+    else:
+        print_summary(summary, out, console=Console())
+    if summary.failed and not summary.scored and not summary.skipped:
+        raise typer.Exit(1)
+
+
+def print_summary(summary: Any, store: str, *, console: Any) -> None:
+    """The end-of-batch table."""
+    from rich.table import Table
+
+    t = Table(title=f"calls scored into {store}")
+    t.add_column("")
+    t.add_column("value", justify="right")
+    rt = summary.realtime_factor
+    rows = [
+        ("calls", f"{summary.total:,}"),
+        ("scored", f"{summary.scored:,}"),
+        ("skipped (resume)", f"{summary.skipped:,}"),
+        ("failed", f"{summary.failed:,}"),
+        ("audio scored", f"{summary.audio_s / 3600:.2f} h"),
+        ("wall time", f"{summary.wall_s:.1f} s"),
+        ("speed", f"{rt:,.0f}× real time" if rt else "-"),
+        ("mean QA score", f"{summary.qa_mean:.1f}" if summary.qa_mean is not None else "-"),
+        ("customer escalations", f"{summary.escalated:,}"),
+        (
+            "peak memory per worker",
+            ", ".join(f"{v:.0f} MB" for v in summary.peak_rss_mb.values()) or "-",
+        ),
+    ]
+    for k, v in rows:
+        t.add_row(k, v)
+    console.print(t)
+    for path, reason in summary.errors[:20]:
+        console.print(f"[red]failed[/] {path}: {reason}")
+    if len(summary.errors) > 20:
+        console.print(f"… and {len(summary.errors) - 20} more in the call_errors table")
+
+
+@app.command()
+def generate(
+    folder: Annotated[Path, typer.Argument(help="Where to write the archive (created).")],
+    n_calls: Annotated[int, typer.Option("--n-calls", "-n", min=1, help="How many calls.")] = 24,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+) -> None:
+    """Write a synthetic archive of Vietnamese calls (audio, RTTM, transcript and truth JSON)."""
+    from cxaudio.synth import generate_archive
+
+    result = generate_archive(folder, n_calls=n_calls, seed=seed)
+    typer.echo(f"wrote {n_calls} synthetic calls into {folder}")
+    if result is not None and not isinstance(result, list | tuple):
+        typer.echo(str(result))
