@@ -66,8 +66,8 @@ def pitch(
             raise ParameterError(f"{name}={v!r} must be in (0, 1]")
     win = frame_length // 2
     tau_min = max(2, int(math.floor(sr / fmax)))
-    tau_max = min(int(math.ceil(sr / fmin)), frame_length - win - 1)
-    if tau_max <= tau_min + 1:
+    tau_max = int(math.ceil(sr / fmin))
+    if frame_length - win - 1 < tau_max:
         raise ParameterError(
             f"frame_length={frame_length} is too short for fmin={fmin} Hz at sr={sr}: "
             f"use frame_length >= {2 * (math.ceil(sr / fmin) + 1)}"
