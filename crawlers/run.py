@@ -113,6 +113,9 @@ def crawl_settings(
             "CX_SEEN": redis_url,
             "CX_SEEN_PREFIX": f"cx:social:{namespace}:seen",
         }, priority="cmdline")
+        extensions = dict(settings.getdict("EXTENSIONS"))
+        extensions["crawlers.scaleout.SharedFrontierExtension"] = 600
+        settings.set("EXTENSIONS", extensions, priority="cmdline")
     else:
         settings.set("CX_SEEN", str(state_dir / "seen.sqlite"), priority="cmdline")
     for key, value in (overrides or {}).items():
