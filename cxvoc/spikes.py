@@ -166,7 +166,9 @@ def _test(
     x0 = sum(x for _, x in base)
     lam = n0 / len(base)
     found = []
-    common = dict(brand=brand, bucket_start=day, bucket=params.bucket, count=k, baseline_count=n0)
+    common: dict[str, Any] = dict(
+        brand=brand, bucket_start=day, bucket=params.bucket, count=k, baseline_count=n0
+    )
     if k >= params.min_count and k >= params.min_ratio * lam:
         p = poisson_upper_tail(k, lam)
         if p < params.alpha:

@@ -24,6 +24,11 @@ class TableSource(StrEnum):
     ticket = "ticket"
 
 
+class BucketOpt(StrEnum):
+    day = "day"
+    week = "week"
+
+
 class PeriodOpt(StrEnum):
     day = "day"
     week = "week"
@@ -101,7 +106,7 @@ def show(
 @app.command()
 def spikes(
     store: StoreOpt = "voc.duckdb",
-    bucket: Annotated[str, typer.Option(help="day or week.")] = "day",
+    bucket: Annotated[BucketOpt, typer.Option(help="Bucket length.")] = BucketOpt.day,
     baseline_weeks: Annotated[int, typer.Option(help="Trailing weeks of baseline.")] = 2,
     alpha: Annotated[float, typer.Option(help="One-sided significance level.")] = 1e-3,
     min_count: Annotated[int, typer.Option(help="Fewest mentions in a bucket to test.")] = 20,
@@ -112,8 +117,8 @@ def spikes(
     from ..store import open_store
 
     params = SpikeParams(
-        bucket=bucket, baseline_weeks=baseline_weeks, alpha=alpha, min_count=min_count
-    )  # type: ignore[arg-type]
+        bucket=bucket.value, baseline_weeks=baseline_weeks, alpha=alpha, min_count=min_count
+    )
     with open_store(store) as st:
         alerts = detect_spikes(st, params)
     if as_json:

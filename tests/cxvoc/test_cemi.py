@@ -413,3 +413,33 @@ def test_serialize_is_json_ready():
     doc = json.loads(json.dumps(r.serialize()))
     assert doc["units"][0]["score"] == pytest.approx(3.3386, abs=TOL)
     assert doc["units"][0]["services"][0]["touchpoints"][0]["kpis"][0]["kpi"] == "a"
+
+
+def test_cli_compute_prints_tree_and_json(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from cxvoc.cli import app
+
+    runner = CliRunner()
+    res = runner.invoke(app, ["cemi", "compute", "--values", str(DATA / "kpi_values.csv"), "--period", "2026-10",
+                              "--unit", "Hà Nội", "--pain-points", "3"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert "Hà Nội (2026-10)" in res.output and "12. Contact the care center" in res.output
+    assert "ces: no_data" in res.output and "pain points" in res.output
+    assert "Đà Nẵng" not in res.output.split("pain points")[0]
+    res = runner.invoke(app, ["cemi", "compute", "--values", str(DATA / "kpi_values.csv"), "--period", "2026-10",
+                              "--json"])  # fmt: skip
+    doc = json.loads(res.output)
+    expected = compute_cemi(
+        load_config(), KpiValues.from_table(DATA / "kpi_values.csv"), period="2026-10"
+    )
+    assert [u["score"] for u in doc["cemi"]["units"]] == pytest.approx(
+        [u.score for u in expected.units], abs=TOL
+    )
+    assert len(doc["pain_points"]) == 10
+    res = runner.invoke(
+        app, ["cemi", "validate", str(Path(__file__).parents[2] / "cxvoc/cemi/default.yaml")]
+    )
+    assert res.exit_code == 0 and "16 touchpoints, 9 stages, 5 services" in res.output

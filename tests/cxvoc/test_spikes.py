@@ -113,3 +113,24 @@ def test_alert_serialize_and_params_validation():
         SpikeParams(bucket="month")  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="alpha=2"):
         SpikeParams(alpha=2)
+
+
+def test_cli_spikes_json(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from cxvoc import open_store
+    from cxvoc.cli import app
+    from cxvoc.store import table_to_records
+
+    with open_store(tmp_path / "voc.duckdb") as st:
+        st.upsert(table_to_records(_stream(spikes={("B", 25): (120, 0.3)})))
+    res = CliRunner().invoke(
+        app, ["kpi", "spikes", "--store", str(tmp_path / "voc.duckdb"), "--json"]
+    )
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    assert [(a["brand"], a["metric"], a["bucket_start"]) for a in doc] == [
+        ("B", "volume", "2026-09-26")
+    ]
