@@ -300,9 +300,9 @@ def _runs(mask: np.ndarray) -> list[tuple[float, float]]:
 
 
 def _lufs(y: np.ndarray, sr: int) -> float:
-    from .features import integrated_loudness
+    from .features import loudness_lufs
 
-    return float(integrated_loudness(y, sr))
+    return float(loudness_lufs(y, sr))
 
 
 def analyze_call(

@@ -33,6 +33,7 @@ __all__ = [
     "speaker_emotion",
 ]
 
+_CLIP = 2.0  # no single feature moves arousal by more than 2 of its scales
 FEATURES = ("pitch_st", "pitch_range_st", "loudness_db", "rate_syl_s", "slope", "voice_quality")
 
 
@@ -92,7 +93,7 @@ class EmotionParams:
     threshold: float = 0.5
     escalation_min_s: float = 6.0
     bridge_s: float = 4.0
-    end_window_s: float = 15.0
+    end_window_s: float = 8.0
 
     def serialize(self) -> dict[str, Any]:
         out = asdict(self)
@@ -222,10 +223,15 @@ def _split(
     return out
 
 
-def _segment_features(frames: ProsodyFrames, a: int, b: int) -> dict[str, float]:
+def _segment_features(frames: ProsodyFrames, a: int, b: int, median_st: float) -> dict[str, float]:
     f0 = frames.f0_hz[a:b]
     voiced = np.isfinite(f0) & (f0 > 0)
     st = 12.0 * np.log2(f0[voiced]) if voiced.any() else np.empty(0)
+    if np.isfinite(median_st) and st.size:
+        # octave errors of the pitch tracker: fold jumps of 9+ semitones back by an octave
+        st = np.where(
+            st - median_st > 9.0, st - 12.0, np.where(st - median_st < -9.0, st + 12.0, st)
+        )
     power = frames.power[a:b]
     feats = {k: float("nan") for k in FEATURES}
     if st.size >= 5:
@@ -272,11 +278,15 @@ def speaker_emotion(
         raise ParameterError(f"duration_s={duration_s!r} must be positive")
     spans = _split(turns, p.segment_max_s, p.segment_min_s)
     hop = frames.hop_s
-    raw = []
-    for a_s, b_s in spans:
-        a, b = int(a_s / hop), min(int(np.ceil(b_s / hop)), frames.n_frames)
-        if b - a >= 3:
-            raw.append((a_s, b_s, _segment_features(frames, a, b)))
+    bounds = [
+        (a_s, b_s, int(a_s / hop), min(int(np.ceil(b_s / hop)), frames.n_frames))
+        for a_s, b_s in spans
+    ]
+    bounds = [x for x in bounds if x[3] - x[2] >= 3]
+    f0_all = np.concatenate([frames.f0_hz[a:b] for _, _, a, b in bounds]) if bounds else np.empty(0)
+    f0_all = f0_all[np.isfinite(f0_all) & (f0_all > 0)]
+    median_st = float(np.median(12.0 * np.log2(f0_all))) if f0_all.size else float("nan")
+    raw = [(a_s, b_s, _segment_features(frames, a, b, median_st)) for a_s, b_s, a, b in bounds]
     weights, scales = dict(p.weights), dict(p.scales)
     baseline: dict[str, float] = {}
     for name in FEATURES:
@@ -295,7 +305,7 @@ def speaker_emotion(
                 if name == "voice_quality":
                     d = -d  # tenser, less periodic voice goes with arousal
                 deltas[name] = d
-                score += weights[name] * d / scales[name]
+                score += weights[name] * float(np.clip(d / scales[name], -_CLIP, _CLIP))
                 wsum += weights[name]
         arousal = score / wsum if wsum else 0.0
         val = valence_of.get((a_s, b_s)) if valence_of else None

@@ -44,14 +44,10 @@ def _band_power(y: np.ndarray, sr: int, lo: float, hi: float, frame: int, hop: i
 def _features_pitch(
     y: np.ndarray, sr: int, hop: int, fmin: float, fmax: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    from ..features import pitch  # colleague module: YIN-style pitch with voicing
+    from ..features import pitch
 
-    result = pitch(y, sr, hop_length=hop, fmin_hz=fmin, fmax_hz=fmax)
-    f0 = np.asarray(result.f0_hz, dtype=np.float64)
-    per = np.asarray(
-        getattr(result, "periodicity", np.where(np.isfinite(f0), 1.0, 0.0)), dtype=np.float64
-    )
-    return f0, per
+    f0, _voiced, prob = pitch(y, sr, fmin=fmin, fmax=fmax, hop_length=hop)
+    return np.asarray(f0, dtype=np.float64), np.asarray(prob, dtype=np.float64)
 
 
 def _fit(x: np.ndarray, n: int, fill: float) -> np.ndarray:

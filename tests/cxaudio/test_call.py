@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import xxhash
+
+from cxaudio import AudioFileError
+from cxaudio.call import CallConfig, analyze_call
+from cxaudio.synth import CallSpec, Escalation, Gap, Overlap, generate_call
+
+
+@pytest.fixture(scope="module")
+def calls(tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("calls")
+    specs = {
+        "escalating": CallSpec(
+            duration_s=75.0,
+            stereo=True,
+            seed=11,
+            escalation=Escalation(
+                gain_db=8.0, pitch_semitones=4.0, min_duration_s=12.0, start_fraction=0.35
+            ),
+        ),
+        "events": CallSpec(
+            duration_s=70.0,
+            stereo=False,
+            seed=12,
+            silences=(Gap(8.0),),
+            overlaps=(Overlap(1.6, by="customer"),),
+        ),
+        "calm": CallSpec(
+            duration_s=60.0,
+            stereo=True,
+            seed=13,
+            silences=(Gap(5.0),),
+            overlaps=(Overlap(1.4, by="agent"),),
+        ),
+    }
+    out = {}
+    for name, spec in specs.items():
+        files = generate_call(spec).write(folder, name)
+        out[name] = files.audio
+    return out
+
+
+def _truth(path: Path) -> dict:
+    return json.loads(path.with_suffix(".truth.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("name", ["escalating", "events", "calm"])
+def test_metrics_match_truth_by_construction(calls, name) -> None:
+    a = analyze_call(calls[name])
+    truth = _truth(calls[name])
+    m = a.metrics
+    assert m.duration_s == pytest.approx(truth["duration_s"], abs=0.01)
+    if name != "events":  # a mono diarization cannot see overlapped speech (see the report)
+        assert m.talk_time_pct_agent == pytest.approx(truth["talk_pct"]["agent"], abs=2.0)
+        assert m.talk_time_pct_customer == pytest.approx(truth["talk_pct"]["customer"], abs=2.0)
+    thr = a.metrics.silence_min_s
+    assert m.silence_count == sum(s["duration_s"] >= 1.5 * thr for s in truth["silences"])
+    for party in ("agent", "customer"):
+        expected = sum(i["overlap_s"] >= 1.0 for i in truth["interruptions"][party])
+        assert getattr(m, f"interruptions_{party}") == expected, party
+
+
+def test_escalation_and_calm(calls) -> None:
+    esc = analyze_call(calls["escalating"]).customer_emotion
+    truth = _truth(calls["escalating"])["escalations"][0]
+    assert esc.escalated
+    ev = esc.escalations[0]
+    assert ev.start < truth["end"] and ev.end > truth["start"]
+    calm = analyze_call(calls["calm"]).customer_emotion
+    assert not calm.escalated
+
+
+def test_record_fields(calls, monkeypatch) -> None:
+    path = calls["escalating"]
+    a = analyze_call(path, transcript=path.with_suffix(".transcript.json"))
+    when = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+    rec = a.to_record(
+        call_id="C-1", occurred_at=when, customer_id="0912 345 678", agent_id="AG7", salt="s3cret"
+    )
+    assert rec.source == "call" and rec.channel == "call_center" and rec.touchpoint == 12
+    assert rec.content_hash == xxhash.xxh3_128(path.read_bytes()).hexdigest()
+    assert rec.provenance.config_hash == a.config_hash == CallConfig(scorecard=a_card(a)).hash()
+    assert rec.customer_ref and "0912" not in rec.customer_ref and rec.agent_ref
+    assert rec.audio_uri.startswith("file://") and rec.audio_uri.endswith("escalating.wav")
+    assert rec.metrics["talk_time_pct_agent"] > 0 and rec.emotion["escalated"] is True
+    assert rec.qa["score"] is not None
+    greeting = next(c for c in rec.qa["criteria"] if c["id"] == "greeting")
+    assert greeting["passed"] is True and greeting["evidence"][0][0] < 15
+    assert rec.text  # the customer's words
+    monkeypatch.delenv("CX_PSEUDONYM_SALT", raising=False)
+    with pytest.raises(ValueError, match="salt"):
+        a.to_record(customer_id="x")
+
+
+def a_card(a):
+    from cxaudio.qa import default_scorecard
+
+    return default_scorecard()
+
+
+def test_channel_map_swaps_roles(calls) -> None:
+    normal = analyze_call(calls["calm"]).metrics
+    swapped = analyze_call(calls["calm"], channel_map={"agent": 1, "customer": 0}).metrics
+    assert swapped.talk_time_pct_agent == pytest.approx(normal.talk_time_pct_customer, abs=0.01)
+
+
+def test_without_transcript_phrase_criteria_not_applicable(calls) -> None:
+    qa = analyze_call(calls["events"]).qa
+    assert {c.id for c in qa.criteria if not c.applicable} >= {"greeting", "closing"}
+    assert next(c for c in qa.criteria if c.id == "no_dead_air").passed is True  # 8 s < 10 s
+
+
+def test_corrupt_file_names_the_file(tmp_path) -> None:
+    bad = tmp_path / "broken.wav"
+    bad.write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
+    with pytest.raises(AudioFileError, match="broken.wav"):
+        analyze_call(bad)
