@@ -67,8 +67,13 @@ FROM records WHERE source = 'social' AND brand IS NOT NULL GROUP BY 1, 2 ORDER B
 """
 
 
-def gather(table: pa.Table, *, top_agents: int = 15, top_brands: int = 6) -> ReportData:
-    """Aggregate the records (naive-UTC timestamps, see :func:`cxvoc.kpi.records_arrow`)."""
+def gather(
+    table: pa.Table, *, top_agents: int = 15, top_brands: int = 6, last_days: int = 92
+) -> ReportData:
+    """Aggregate the records (naive-UTC timestamps, see :func:`cxvoc.kpi.records_arrow`).
+
+    Daily series cover the ``last_days`` days with data; totals cover every record.
+    """
     con = duckdb.connect()
     con.register("records", table)
     try:
@@ -90,7 +95,8 @@ def gather(table: pa.Table, *, top_agents: int = 15, top_brands: int = 6) -> Rep
         rows = con.execute(_BRANDS).fetchall()
     finally:
         con.close()
-    days = sorted({r[1] for r in rows})
+    esc = esc[-last_days:]
+    days = sorted({r[1] for r in rows})[-last_days:]
     counts: dict[str, int] = {}
     for r in rows:
         counts[r[0]] = counts.get(r[0], 0) + int(r[2])
@@ -99,7 +105,7 @@ def gather(table: pa.Table, *, top_agents: int = 15, top_brands: int = 6) -> Rep
     mentions: dict[str, list[float | None]] = {b: [0.0] * len(days) for b in brands[:top_brands]}
     net: dict[str, list[float | None]] = {b: [None] * len(days) for b in brands[:top_brands]}
     for brand, d, n, p, ng, labelled in rows:
-        if brand in mentions:
+        if brand in mentions and d in pos:
             mentions[brand][pos[d]] = float(n)
             net[brand][pos[d]] = 100.0 * (p - ng) / labelled if labelled else None
     sov = [(b, counts[b]) for b in brands]

@@ -443,3 +443,34 @@ def test_cli_compute_prints_tree_and_json(tmp_path):
         app, ["cemi", "validate", str(Path(__file__).parents[2] / "cxvoc/cemi/default.yaml")]
     )
     assert res.exit_code == 0 and "16 touchpoints, 9 stages, 5 services" in res.output
+
+
+def test_table_values_overlay_store_values():
+    from datetime import UTC, datetime
+
+    from cxvoc import Record, make_record_id
+
+    recs = [
+        Record(record_id=make_record_id("survey", str(i)), source="survey", channel="sms", unit="U",
+               service="s1", touchpoint=2, occurred_at=datetime(2026, 10, 3, tzinfo=UTC),
+               attributes={"csat": s})
+        for i, s in enumerate([5, 4, 1, 1])
+    ]  # fmt: skip
+    cfg = parse_config({**copy.deepcopy(BASE), "kpis": {**BASE["kpis"], "csat": BASE["kpis"]["a"]}} | {
+        "journey": {**copy.deepcopy(BASE["journey"]), "touchpoints": {
+            1: {"kpis": {"a": 1.0}}, 2: {"kpis": {"csat": 1.0}}, 3: {"kpis": {"a": 1.0}}}}})  # fmt: skip
+    from_store = KpiValues.from_records(pa_records(recs))
+    r = compute_cemi(cfg, from_store, period="2026-10")
+    assert r.unit("U").services[0].touchpoints[1].score == pytest.approx(1 + 50 / 25, abs=TOL)
+    overlay = KpiValues([obs("csat", 75, service="s1", touchpoint=2), obs("a", 100)])
+    r = compute_cemi(cfg, from_store.merged(overlay), period="2026-10")
+    assert r.unit("U").services[0].touchpoints[1].score == pytest.approx(4.0, abs=TOL)
+    assert r.unit("U").services[0].score == pytest.approx(0.5 * 5 + 0.3 * 4 + 0.2 * 5, abs=TOL)
+
+
+@pytest.mark.parametrize("module", ["cxvoc.cemi", "cxvoc.kpi", "cxvoc.spikes", "cxvoc.report"])
+def test_public_names_exist(module):
+    import importlib
+
+    mod = importlib.import_module(module)
+    assert mod.__all__ and all(hasattr(mod, name) for name in mod.__all__)

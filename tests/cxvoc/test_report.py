@@ -149,3 +149,16 @@ def test_cli_report(tmp_path):
     )
     assert res.exit_code == 0, res.output
     assert "500 records" in res.output and out.stat().st_size > 10_000
+
+
+def test_daily_series_are_limited_to_the_last_days():
+    from cxvoc.kpi import records_arrow
+    from cxvoc.report import gather
+
+    recs = list(sample_records(400, seed=3, days=200))
+    data = gather(records_arrow(to_arrow(recs)), last_days=30)
+    assert 0 < len(data.brand_days) <= 30 and len(data.escalation_by_day) <= 30
+    assert data.brand_days[-1] == data.last_day
+    assert data.total == 400 and sum(n for _, n in data.share_of_voice) == sum(
+        1 for r in recs if r.source.value == "social"
+    )
