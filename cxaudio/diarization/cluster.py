@@ -3,8 +3,9 @@
 :func:`cluster` takes L2-normalised embeddings ``(n, d)`` and returns integer labels ``(n,)``
 numbered by first appearance. The speaker count is ``num_speakers`` when given, else estimated
 within ``[min_speakers, max_speakers]``: by the largest eigengap of the normalised Laplacian of a
-pruned cosine affinity (spectral), or by a cosine-distance threshold (agglomerative). A single
-speaker is chosen when the two best clusters are closer than ``same_speaker_similarity``.
+pruned cosine affinity (spectral), or by a cosine-distance threshold (agglomerative). Without
+``num_speakers``, clusters whose centroids are closer than ``SAME_SPEAKER_SIMILARITY`` (cosine)
+are merged, down to ``min_speakers``: this is how a single speaker is found.
 """
 
 from __future__ import annotations
@@ -73,12 +74,8 @@ def cluster(
     if hi == 1:
         return np.zeros(n, np.int64)
     labels = _spectral(x, lo, hi, seed) if method == "spectral" else _agglomerative(x, lo, hi)
-    if (
-        num_speakers is None
-        and lo == 1
-        and _max_centroid_similarity(x, labels, w) > SAME_SPEAKER_SIMILARITY
-    ):
-        labels = np.zeros(n, np.int64)
+    if num_speakers is None:
+        labels = _merge_similar(x, labels, w, lo)
     return _relabel(labels)
 
 
@@ -89,15 +86,22 @@ def _relabel(labels: np.ndarray) -> np.ndarray:
     return np.array([mapping[int(v)] for v in labels], np.int64)
 
 
-def _max_centroid_similarity(x: np.ndarray, labels: np.ndarray, w: np.ndarray) -> float:
-    ks = np.unique(labels)
-    if len(ks) < 2:
-        return 1.0
-    cents = np.stack([(x[labels == k] * w[labels == k, None]).sum(0) for k in ks])
-    cents /= np.maximum(np.linalg.norm(cents, axis=1, keepdims=True), 1e-12)
-    sim = cents @ cents.T
-    np.fill_diagonal(sim, -1.0)
-    return float(sim.max())
+def _merge_similar(x: np.ndarray, labels: np.ndarray, w: np.ndarray, lo: int) -> np.ndarray:
+    """Merge the closest pair of clusters while their centroids' cosine is above
+    ``SAME_SPEAKER_SIMILARITY`` and more than ``lo`` clusters remain."""
+    labels = labels.copy()
+    while True:
+        ks = np.unique(labels)
+        if len(ks) <= lo:
+            return labels
+        cents = np.stack([(x[labels == k] * w[labels == k, None]).sum(0) for k in ks])
+        cents /= np.maximum(np.linalg.norm(cents, axis=1, keepdims=True), 1e-12)
+        sim = cents @ cents.T
+        np.fill_diagonal(sim, -1.0)
+        i, j = np.unravel_index(np.argmax(sim), sim.shape)
+        if sim[i, j] <= SAME_SPEAKER_SIMILARITY:
+            return labels
+        labels[labels == ks[j]] = ks[i]
 
 
 def _affinity(x: np.ndarray) -> np.ndarray:

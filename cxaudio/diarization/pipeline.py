@@ -57,7 +57,7 @@ class MonoParams:
     label_bonus: float = 1.5  # nats per frame for the speaker its embedding window was given
     max_cluster_windows: int = 1500
     cluster_method: str = "spectral"
-    activity: ActivityParams = ActivityParams(min_gap_s=0.2, min_speech_s=0.12)
+    activity: ActivityParams = ActivityParams()
 
 
 def _channel_roles(channel_map: Any, channels: int) -> list[str]:

@@ -1,0 +1,255 @@
+"""Diarization error rate and speed of ``cxaudio.diarize`` on generated calls.
+
+- DER with pyannote.metrics (``collar=0``, ``skip_overlap=False``: overlapped speech is scored),
+  against the reference RTTM of synthetic two-party calls (``cxaudio.synth``: calm, escalating,
+  long-silence and interruption calls, 20–35 dB SNR, a quarter G.711 µ-law), >= 2 minutes each.
+  Mono calls: the speaker count is not given. Stereo calls: channel 0 = agent.
+- Speed as x real time on ONE core: the timed run is a child process pinned to one CPU with
+  NUMBA_NUM_THREADS=1, OMP/OPENBLAS/MKL threads 1 and ONNX Runtime ``intra_op_num_threads=1``;
+  each call is read from its WAV file (decode included).
+- ``--long-hours H``: a H-hour 8 kHz mono file (synthetic calls back to back, written in
+  blocks) diarized in a child process; reports its peak resident memory (ru_maxrss).
+- Peer in the same run: ``webrtcvad`` (mode 3, 30 ms frames) as the per-channel VAD of the stereo
+  path, DER and speed side by side.
+
+    .venv/bin/python benchmarks/bench_diarization.py [--calls 20] [--long-hours 6] [--device cpu]
+
+Prints one JSON line per measure and writes benchmarks/results/diarization[_<device>].json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+ONE_CORE_ENV = {
+    "NUMBA_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
+
+
+def write_calls(folder: Path, n: int, *, stereo: bool, seed: int) -> list[dict]:
+    import soundfile as sf
+
+    from cxaudio.synth import generate_call
+    from cxaudio.synth.archive import archive_specs
+
+    specs = archive_specs(
+        n_calls=n, seed=seed, stereo_fraction=1.0 if stereo else 0.0, mulaw_fraction=0.25
+    )
+    out = []
+    for name, kind, spec in specs:
+        call = generate_call(spec)
+        audio = call.audio if stereo else call.mono()[None]
+        path = folder / f"{name}.wav"
+        subtype = "ULAW" if spec.mulaw else "PCM_16"
+        sf.write(path, np.clip(audio.T, -1, 1), call.sr, subtype=subtype)
+        (folder / f"{name}.rttm").write_text(call.diarization.to_rttm(name))
+        out.append({"name": name, "kind": kind, "path": str(path), "duration_s": call.duration_s})
+    return out
+
+
+def _child_diarize(paths: list[str], device: str, threads: int, peer: bool) -> None:
+    """Runs in the pinned child: diarize each path, print timings and RTTM as JSON."""
+    import cxaudio
+
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    # warm up (numba cache, ONNX session) on a short signal of each layout
+    rng = np.random.default_rng(0)
+    warm = (rng.standard_normal(8000 * 5) * 0.1).astype(np.float32)
+    cxaudio.diarize(warm, 8000, device=device, intra_op_num_threads=threads)
+    cxaudio.diarize(np.stack([warm, warm[::-1]]), 8000)
+    for p in paths:
+        t = time.perf_counter()
+        d = cxaudio.diarize(p, device=device, intra_op_num_threads=threads)
+        dt = time.perf_counter() - t
+        rec = {"path": p, "seconds": dt, "rttm": d.to_rttm(Path(p).stem)}
+        if peer:
+            t = time.perf_counter()
+            rttm = webrtcvad_stereo(p)
+            rec["peer_seconds"] = time.perf_counter() - t
+            rec["peer_rttm"] = rttm
+        print(json.dumps(rec), flush=True)
+    print(json.dumps({"maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+
+
+def webrtcvad_stereo(path: str) -> str:
+    """The peer: webrtcvad (mode 3) on each channel, 30 ms frames, gaps < 0.3 s filled."""
+    import webrtcvad
+
+    import cxaudio
+    from cxaudio.diarization.activity import mask_to_runs, smooth_mask
+
+    y, sr = cxaudio.load(path)
+    lines = []
+    stem = Path(path).stem
+    for ch, role in zip(y, ("agent", "customer"), strict=False):
+        pcm = (np.clip(ch, -1, 1) * 32767).astype(np.int16).tobytes()
+        step = int(sr * 0.03)
+        vad = webrtcvad.Vad(3)
+        flags = np.array(
+            [
+                vad.is_speech(pcm[2 * s : 2 * (s + step)], sr)
+                for s in range(0, len(ch) - step + 1, step)
+            ]
+        )
+        mask = smooth_mask(flags, min_gap=10, min_len=4)
+        for s, e in mask_to_runs(mask):
+            lines.append(
+                f"SPEAKER {stem} 1 {s * 0.03:.3f} {(e - s) * 0.03:.3f} <NA> <NA> {role} <NA> <NA>\n"
+            )
+    return "".join(lines)
+
+
+def run_child(paths: list[str], device: str, threads: int, peer: bool) -> list[dict]:
+    env = dict(os.environ, **ONE_CORE_ENV)
+    cmd = [sys.executable, __file__, "--child", json.dumps([paths, device, threads, peer])]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(proc.stderr[-4000:])
+    return [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+
+
+def der(calls: list[dict], results: list[dict], key: str = "rttm") -> dict:
+    from pyannote.metrics.diarization import DiarizationErrorRate
+
+    from cxaudio.types import Diarization, read_rttm
+
+    metric = DiarizationErrorRate(collar=0.0, skip_overlap=False)
+    per = []
+    for call, res in zip(calls, results, strict=True):
+        name = call["name"]
+        ref_turns = read_rttm(Path(call["path"]).with_suffix(".rttm").read_text())[name]
+        hyp_turns = read_rttm(res[key]).get(name, [])
+        ref = Diarization.from_turns(ref_turns, call["duration_s"]).to_annotation(name)
+        hyp = Diarization.from_turns(hyp_turns, call["duration_s"]).to_annotation(name)
+        uem = _uem(call["duration_s"])
+        per.append(metric(ref, hyp, uem=uem))
+    comps = {k: metric[k] for k in ("missed detection", "false alarm", "confusion", "total")}
+    return {
+        "der": abs(metric),
+        "der_max_call": max(per),
+        "missed_pct": 100 * comps["missed detection"] / comps["total"],
+        "false_alarm_pct": 100 * comps["false alarm"] / comps["total"],
+        "confusion_pct": 100 * comps["confusion"] / comps["total"],
+    }
+
+
+def _uem(duration_s: float):  # noqa: ANN202
+    from pyannote.core import Segment, Timeline
+
+    return Timeline([Segment(0.0, duration_s)])
+
+
+def speed(calls: list[dict], results: list[dict], key: str = "seconds") -> float:
+    return sum(c["duration_s"] for c in calls) / sum(r[key] for r in results)
+
+
+def write_long(path: Path, hours: float, seed: int) -> float:
+    """A long 8 kHz mono file of synthetic calls back to back (two recurring voices)."""
+    import soundfile as sf
+
+    from cxaudio.synth import CallSpec, generate_call
+
+    calls = [generate_call(CallSpec(duration_s=300, seed=seed + i, stereo=False)) for i in range(4)]
+    total = 0
+    target = int(hours * 3600 * 8000)
+    with sf.SoundFile(path, "w", samplerate=8000, channels=1, subtype="PCM_16") as fh:
+        i = 0
+        while total < target:
+            y = calls[i % len(calls)].mono()[: target - total]
+            fh.write(np.clip(y, -1, 1))
+            total += len(y)
+            i += 1
+    return total / 8000
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--calls", type=int, default=20, help="calls per layout (mono, stereo)")
+    ap.add_argument("--long-hours", type=float, default=6.0, help="0 to skip the long file")
+    ap.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda"])
+    ap.add_argument("--seed", type=int, default=2026)
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        paths, device, threads, peer = json.loads(args.child)
+        _child_diarize(paths, device, threads, peer)
+        return 0
+    warnings.filterwarnings("ignore")
+    report: dict[str, object] = {
+        "benchmark": "diarization",
+        "device": args.device,
+        "machine": {"cpu_count": os.cpu_count(), "python": platform.python_version()},
+        "settings": {"collar": 0.0, "skip_overlap": False, **ONE_CORE_ENV, "ort_threads": 1},
+    }
+    threads = 1 if args.device == "cpu" else 0
+    with tempfile.TemporaryDirectory(prefix="cx_bench_diar_") as tmp:
+        folder = Path(tmp)
+        for layout, stereo in (("stereo", True), ("mono", False)):
+            t = time.perf_counter()
+            sub = folder / layout
+            sub.mkdir()
+            calls = write_calls(sub, args.calls, stereo=stereo, seed=args.seed)
+            gen_s = time.perf_counter() - t
+            results = run_child([c["path"] for c in calls], args.device, threads, stereo)
+            row = {
+                "layout": layout,
+                "calls": len(calls),
+                "audio_s": round(sum(c["duration_s"] for c in calls), 1),
+                "min_call_s": round(min(c["duration_s"] for c in calls), 1),
+                "generate_s": round(gen_s, 1),
+                **{k: round(v, 5) for k, v in der(calls, results[:-1]).items()},
+                "x_realtime_one_core": round(speed(calls, results[:-1]), 1),
+            }
+            if stereo:
+                peer = der(calls, results[:-1], key="peer_rttm")
+                row["peer_webrtcvad"] = {
+                    "der": round(peer["der"], 5),
+                    "x_realtime_one_core": round(speed(calls, results[:-1], "peer_seconds"), 1),
+                }
+            print(json.dumps(row), flush=True)
+            report[layout] = row
+        if args.long_hours > 0:
+            path = folder / "long.wav"
+            t = time.perf_counter()
+            dur = write_long(path, args.long_hours, args.seed)
+            gen_s = time.perf_counter() - t
+            res = run_child([str(path)], args.device, threads, False)
+            row = {
+                "layout": "mono-long",
+                "audio_s": round(dur, 1),
+                "generate_s": round(gen_s, 1),
+                "seconds": round(res[0]["seconds"], 1),
+                "x_realtime_one_core": round(dur / res[0]["seconds"], 1),
+                "peak_rss_mb": round(res[-1]["maxrss_mb"], 1),
+                "speakers_found": len({ln.split()[7] for ln in res[0]["rttm"].splitlines()}),
+            }
+            print(json.dumps(row), flush=True)
+            report["mono_long"] = row
+    name = "diarization.json" if args.device == "cpu" else f"diarization_{args.device}.json"
+    out = ROOT / "benchmarks" / "results" / name
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
