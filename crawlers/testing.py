@@ -300,6 +300,12 @@ class FixtureSite:
             self._expect_doc(r)
             lastmod = (r["updated"] or r["time"]).isoformat()
             urls.append(f"<url><loc>@@BASE@@{r['path']}</loc><lastmod>{lastmod}</lastmod></url>")
+        half = (len(self.reviews) + 1) // 2
+        for k, chunk in enumerate((self.reviews[:half], self.reviews[half:]), start=1):
+            links = "".join(f"<li><a href='{r['path']}'>{escape(r['title'])}</a></li>" for r in chunk)
+            nxt = "<a class='next' href='/reviews/page-2'>Sau</a>" if k == 1 else ""
+            self._put("/reviews/" if k == 1 else "/reviews/page-2",
+                      f"<html><body><ul class='list'>{links}</ul>{nxt}</body></html>", modified=T0)
         self._put("/sitemap.xml", "<?xml version='1.0' encoding='UTF-8'?><urlset xmlns="
                   f"'http://www.sitemaps.org/schemas/sitemap/0.9'>{''.join(urls)}</urlset>",
                   modified=T0, content_type="application/xml")

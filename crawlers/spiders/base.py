@@ -100,6 +100,12 @@ class SourceSpider(scrapy.Spider):
 
     # -- articles ------------------------------------------------------------------------
     def parse_article(self, response: Response) -> Iterator[Any]:
+        """An article page: the article, its comments, then its PageDone.
+
+        @url http://127.0.0.1:8000/news/bai-viet-0.html
+        @returns items 2
+        @returns requests 0 0
+        """
         page = self.text_response(response)
         if page is None:
             return

@@ -17,15 +17,17 @@ __all__ = ["ArticleListSpider", "GenericSpider"]
 class ArticleListSpider(SourceSpider):
     """Listing pages: links chosen by ``selectors.article_links`` (and the ``follow`` pattern)
     become articles; ``selectors.next_page`` leads to the next listing page.
-
-    @url http://127.0.0.1/reviews/
-    @returns requests 0
     """
 
     name = "cx_article_list"
     source_type = "article_list"
 
     def parse_start(self, response: Response) -> Iterator[Any]:
+        """
+        @url http://127.0.0.1:8000/reviews/
+        @returns requests 10
+        @returns items 0 0
+        """
         page = self.text_response(response)
         if page is None:
             return
@@ -42,16 +44,16 @@ class ArticleListSpider(SourceSpider):
 
 
 class GenericSpider(SourceSpider):
-    """Start URLs are article pages; links matching ``follow`` are read as articles too.
-
-    @url http://127.0.0.1/news/a.html
-    @returns items 1
-    """
+    """Start URLs are article pages; links matching ``follow`` are read as articles too."""
 
     name = "cx_generic"
     source_type = "generic"
 
     def parse_start(self, response: Response) -> Iterator[Any]:
+        """
+        @url http://127.0.0.1:8000/news/bai-viet-0.html
+        @returns items 2
+        """
         yield from self.parse_article(response)
         if self.source.follow:
             page = self.text_response(response)

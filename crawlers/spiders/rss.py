@@ -14,16 +14,18 @@ __all__ = ["RssSpider"]
 
 
 class RssSpider(SourceSpider):
-    """Reads each feed and requests the articles whose entry (guid, dates) changed.
-
-    @url http://127.0.0.1/rss.xml
-    @returns requests 0
-    """
+    """Reads each feed and requests the articles whose entry (guid, dates) changed."""
 
     name = "cx_rss"
     source_type = "rss"
 
     def parse_start(self, response: Response) -> Iterator[Any]:
+        """A feed: one article request per entry.
+
+        @url http://127.0.0.1:8000/rss/so-hoa.rss
+        @returns requests 80
+        @returns items 0 0
+        """
         page = self.text_response(response)
         if page is None:
             return

@@ -17,15 +17,17 @@ __all__ = ["SitemapSpider"]
 
 
 class SitemapSpider(SourceSpider):
-    """
-    @url http://127.0.0.1/sitemap.xml
-    @returns requests 0
-    """
+    """Pages listed in a sitemap; a sitemap index leads to its sitemaps."""
 
     name = "cx_sitemap"
     source_type = "sitemap"
 
     def parse_start(self, response: Response) -> Iterator[Any]:
+        """
+        @url http://127.0.0.1:8000/sitemap.xml
+        @returns requests 20
+        @returns items 0 0
+        """
         body = response.body
         if body[:2] == b"\x1f\x8b":
             try:
