@@ -158,7 +158,7 @@ class NearDuplicatePipeline(_Stage):
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        self.threshold = crawler.settings.getfloat("CX_NEAR_DUP_THRESHOLD")
+        self.threshold = crawler.settings.getfloat("CX_NEAR_DUP_THRESHOLD", 0.9)
         self._index: Any = None
 
     def process_item(self, item: Any) -> Any:
@@ -180,8 +180,8 @@ class ScoreAndStorePipeline(_Stage):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         settings = crawler.settings
-        self.batch_size = settings.getint("CX_BATCH_SIZE")
-        self.flush_interval_s = settings.getfloat("CX_FLUSH_INTERVAL_S")
+        self.batch_size = settings.getint("CX_BATCH_SIZE", 500)
+        self.flush_interval_s = settings.getfloat("CX_FLUSH_INTERVAL_S", 15.0)
         salt = settings.get("CX_AUTHOR_SALT")
         if not salt:
             from .errors import CrawlerError
@@ -189,7 +189,7 @@ class ScoreAndStorePipeline(_Stage):
             raise CrawlerError("CX_AUTHOR_SALT is not set: author pseudonyms need a secret salt "
                                "(cx social crawl --salt, or the CX_PSEUDONYM_SALT variable)")
         self.salt = str(salt)
-        self.out = str(settings.get("CX_OUT"))
+        self.out = str(settings.get("CX_OUT", "voc.duckdb"))
         self.config_hash = settings.get("CX_CONFIG_HASH")
         self._items: list[SocialItem] = []
         self._pages: list[tuple[str, str]] = []
