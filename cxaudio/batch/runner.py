@@ -232,7 +232,12 @@ def _limit_threads() -> None:
         os.environ.setdefault(var, "1")
 
 
-def _worker_main(tasks: Any, results: Any, opts: _Options, parent: int) -> None:
+def _parent_alive() -> bool:
+    parent = mp.parent_process()
+    return parent is None or parent.is_alive()
+
+
+def _worker_main(tasks: Any, results: Any, opts: _Options) -> None:
     _limit_threads()
     writer = _Writer(opts)
     try:
@@ -240,7 +245,7 @@ def _worker_main(tasks: Any, results: Any, opts: _Options, parent: int) -> None:
             try:
                 item = tasks.get(timeout=1.0)
             except queue.Empty:
-                if os.getppid() != parent:
+                if not _parent_alive():
                     return  # the parent is gone: stop rather than run on as an orphan
                 continue
             if item is None:
@@ -248,7 +253,7 @@ def _worker_main(tasks: Any, results: Any, opts: _Options, parent: int) -> None:
             idx, job, record_id = item
             results.put(("start", idx, os.getpid()))
             results.put(("done", idx, _process(job, record_id, opts, writer)))
-            if os.getppid() != parent:
+            if not _parent_alive():
                 return
     finally:
         writer.close()
@@ -435,7 +440,7 @@ def _run_processes(
         tasks.put(None)
 
     def spawn() -> Any:
-        p = ctx.Process(target=_worker_main, args=(tasks, results, opts, os.getpid()), daemon=True)
+        p = ctx.Process(target=_worker_main, args=(tasks, results, opts), daemon=True)
         p.start()
         return p
 
@@ -444,7 +449,15 @@ def _run_processes(
     exited: set[int] = set()
     finished: set[int] = set()
     rss: dict[int, float] = {}
-    while len(exited) < len(procs):
+    respawns = 0
+    while len(exited) < len(procs) or len(finished) < len(pending):
+        if len(exited) == len(procs):
+            if respawns > len(pending) + workers:
+                raise RuntimeError("worker processes keep exiting before the batch is done")
+            respawns += 1
+            tasks.put(None)
+            q = spawn()
+            procs[q.pid] = q
         try:
             msg = results.get(timeout=0.5)
         except queue.Empty:

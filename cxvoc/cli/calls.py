@@ -143,6 +143,9 @@ def score(
     agent_emotion: Annotated[
         bool, typer.Option(help="Also infer the agent's emotion (prohibited at work in the EU).")
     ] = False,
+    batch_size: Annotated[
+        int, typer.Option(min=1, help="Records each worker writes per transaction.")
+    ] = 8,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
@@ -168,6 +171,7 @@ def score(
         ray_address=ray_address,
         resume=resume,
         salt=salt,
+        batch_size=batch_size,
     )
     if quiet or as_json:
         summary = score_calls(source, **kwargs)
