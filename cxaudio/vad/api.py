@@ -94,8 +94,9 @@ def vad(
     natively, other rates are resampled to 16 kHz); ``threshold`` is the speech probability to
     start a segment (default 0.5), ending below ``threshold - 0.15``.
     ``backend="energy"``: no model; frame level (25 ms frames, 10 ms hop) against the noise floor
-    (10th percentile of frame levels): speech starts ``energy_margin_db`` above the floor (or at
-    ``threshold`` dBFS if given) and ends ``energy_hysteresis_db`` lower.
+    (10th percentile of frame levels): speech starts ``energy_margin_db`` above the floor (less,
+    down to 6 dB, when the loudest frames are within 4x that of the floor; or at ``threshold``
+    dBFS if given) and ends ``energy_hysteresis_db`` lower (but >= 1 dB above the floor).
     Both drop speech shorter than ``min_speech_s``, bridge pauses shorter than ``min_silence_s``
     and pad segments by ``pad_s``. For stereo calls run it per channel: ``vad(y[0], sr)``.
 
@@ -126,9 +127,11 @@ def vad(
         if threshold is not None:
             on = float(threshold)
         else:
-            floor = float(np.percentile(score, 10)) if score.size else -120.0
-            on = max(floor + margin, -70.0)
-        off = on - hyst
+            floor, peak = np.percentile(score, [10, 99]) if score.size else (-120.0, -120.0)
+            # the margin shrinks (to 6 dB at least) when the loudest frames sit close to the floor
+            margin = min(margin, max(6.0, 0.25 * float(peak - floor)))
+            on = max(float(floor) + margin, -70.0)
+        off = on - hyst if threshold is not None else max(on - hyst, float(floor) + 1.0)
     else:
         raise ParameterError(f"backend={backend!r} is not supported; accepted: 'silero', 'energy'")
     min_speech = int(math.ceil(min_speech_s / hop_s))

@@ -42,7 +42,7 @@ CARD = f"""# Silero VAD {VERSION} (ONNX)
 - **Outputs**: `output` float32 `(batch, 1)` speech probability of the window; `stateN` the next
   state. One window is 32 ms at both rates.
 - **Rates**: 8 kHz telephone audio runs natively at 8 kHz; other rates are resampled to 16 kHz.
-- **Metrics**: see `benchmarks/results/bench_vad.json` (agreement with reference segments of
+- **Metrics**: see `benchmarks/results/vad.json` (agreement with reference segments of
   synthetic signals, speed in x real time per core against webrtcvad).
 - **Built**: by `models/silero_vad/build.py` (offline from the registry wheel; idempotent).
 """
