@@ -32,10 +32,11 @@ class Source:
         return self.n / self.sr
 
     def blocks(
-        self, *, sr: int | None = None, mono: bool = False, block_s: float = BLOCK_S
+        self, *, sr: int | None = None, mono: bool = False, block_s: float | None = None
     ) -> Iterator[np.ndarray]:
         """Blocks ``(channels, m)`` (or ``(m,)`` with ``mono``) at ``sr`` (default: native)."""
         out_sr = sr or self.sr
+        block_s = block_s or BLOCK_S
         if self.path is not None:
             from ..io import stream
 

@@ -17,7 +17,7 @@ from ..errors import ParameterError
 METHODS = ("spectral", "agglomerative")
 DEFAULT_MAX_SPEAKERS = 8
 SAME_SPEAKER_SIMILARITY = 0.86  # centroid cosine above which two clusters are one speaker
-AGGLOMERATIVE_THRESHOLD = 0.3  # cosine distance that stops merging (average linkage)
+AGGLOMERATIVE_THRESHOLD = 0.25  # cosine distance that stops merging (average linkage)
 
 __all__ = ["METHODS", "check_speaker_counts", "cluster", "kmeans"]
 

@@ -30,7 +30,7 @@ import numpy as np
 from ..errors import ParameterError
 from ..types import Diarization, SpeakerTurn
 from . import _frontend as fe
-from ._audio import BLOCK_S, Source, open_source, rechunk
+from ._audio import Source, open_source, rechunk
 from ._kernels import block_energy_db, viterbi
 from .activity import ActivityParams, channel_activity, mask_to_runs, smooth_mask, speech_threshold
 from .cluster import check_speaker_counts, cluster
@@ -39,6 +39,7 @@ from .embedding import check_device, get_encoder
 logger = logging.getLogger(__name__)
 
 FRAME_S = 0.01
+CHUNK_FRAMES = 6000  # 60 s of 16 kHz audio per mel/embedding chunk
 Hook = Callable[..., Any]
 
 __all__ = ["MonoParams", "diarize"]
@@ -150,7 +151,7 @@ def _energies(src: Source, *, mono: bool, hook: Hook | None) -> tuple[np.ndarray
     parts: list[np.ndarray] = []
     carry: np.ndarray | None = None
     done = 0
-    for block in src.blocks(mono=mono, block_s=BLOCK_S):
+    for block in src.blocks(mono=mono):
         b = block[None] if block.ndim == 1 else block
         if carry is not None:
             b = np.concatenate([carry, b], axis=1)
@@ -283,7 +284,7 @@ def _diarize_mono(
     embedder = _WindowEmbedder(windows, encoder, gain)
     dct = _dct_matrix(fe.N_MELS, p.n_cepstra + 1)[:, 1:]
     ceps = np.zeros((n_frames, p.n_cepstra), np.float32)
-    chunk = fe.HOP * 6000  # 60 s
+    chunk = fe.HOP * CHUNK_FRAMES
     f0 = 0
     tail = np.zeros((0, fe.N_MELS), np.float32)
     for y, left, right in rechunk(src.blocks(sr=16000, mono=True), chunk, fe.N_FFT // 2):

@@ -1,0 +1,297 @@
+"""``cxaudio.diarize``: kernels, stereo by channel, mono by embeddings, chunking, bad input.
+
+Calls are made here from espeak-ng's Vietnamese voices (two parties of different voice and
+pitch, 8 kHz, pauses between turns), with the reference turns known by construction.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+import cxaudio
+from cxaudio.diarization import _kernels as K
+from cxaudio.diarization import pipeline
+from cxaudio.diarization.activity import mask_to_runs, smooth_mask
+from cxaudio.types import Diarization, SpeakerTurn
+
+SR = 8000
+PHRASES = (
+    "Xin chào quý khách, em có thể giúp gì cho anh chị hôm nay ạ",
+    "Tôi muốn hỏi về hóa đơn cước tháng này, sao lại cao như vậy",
+    "Dạ vâng, anh chờ em một chút để em kiểm tra thông tin nhé",
+    "Mạng nhà tôi bị chậm từ tuần trước đến giờ vẫn chưa được sửa",
+    "Em xin lỗi vì sự bất tiện này, em sẽ chuyển yêu cầu cho bộ phận kỹ thuật",
+    "Được rồi, cảm ơn em",
+    "Số của tôi là không chín tám bảy sáu năm bốn ba hai một",
+)
+VOICES = {"agent": ("vi+m3", 35), "customer": ("vi+f2", 70)}
+
+pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
+
+
+@cache
+def _tts(text: str, voice: str, pitch: int) -> np.ndarray:
+    import soxr
+
+    raw = subprocess.run(
+        ["espeak-ng", "-v", voice, "-p", str(pitch), "--stdout", text],
+        capture_output=True,
+        check=True,
+    ).stdout
+    y, sr = sf.read(io.BytesIO(raw), dtype="float32")
+    y = soxr.resample(y, sr, SR).astype(np.float32)
+    idx = np.flatnonzero(np.abs(y) > 1e-3)
+    y = y[idx[0] : idx[-1] + 1]
+    return y / np.sqrt(np.mean(y**2)) * 0.08
+
+
+@cache
+def make_call(seed: int, duration_s: float = 45.0, leak_db: float | None = -25.0):
+    """Stereo call ``(2, n)`` (agent, customer), its reference turns, optional crosstalk."""
+    rng = np.random.default_rng(seed)
+    t, speaker, placed = 0.4, "agent", []
+    while t < duration_s:
+        voice, pitch = VOICES[speaker]
+        y = _tts(PHRASES[int(rng.integers(len(PHRASES)))], voice, pitch)
+        placed.append((t, speaker, y))
+        t += len(y) / SR + rng.uniform(0.4, 1.2)
+        speaker = "customer" if speaker == "agent" else "agent"
+    n = int((t + 0.5) * SR)
+    audio = np.zeros((2, n), np.float32)
+    turns = []
+    for start, spk, y in placed:
+        i = int(start * SR)
+        audio[0 if spk == "agent" else 1, i : i + len(y)] += y
+        turns.append(SpeakerTurn(start, start + len(y) / SR, spk))
+    audio += rng.standard_normal(audio.shape).astype(np.float32) * 2e-4
+    if leak_db is not None:
+        audio = audio + np.float32(10 ** (leak_db / 20)) * audio[::-1]
+    ref = Diarization.from_turns(turns, n / SR)
+    return audio, ref
+
+
+def der(ref: Diarization, hyp: Diarization) -> float:
+    from pyannote.metrics.diarization import DiarizationErrorRate
+
+    metric = DiarizationErrorRate(collar=0.0, skip_overlap=False)
+    return float(metric(ref.to_annotation(), hyp.to_annotation(), uem=_uem(ref.duration_s)))
+
+
+def _uem(duration_s: float):  # noqa: ANN202
+    from pyannote.core import Segment, Timeline
+
+    return Timeline([Segment(0, duration_s)])
+
+
+# ------------------------------------------------------------------------------------------
+# kernels vs numpy references
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("hop", [80, 160, 441])
+def test_block_energy_kernel_matches_reference(hop: int) -> None:
+    y = (np.random.default_rng(hop).standard_normal(hop * 50 + 7) * 0.1).astype(np.float32)
+    y[hop * 10 : hop * 12] = 0.0
+    np.testing.assert_allclose(K.block_energy_db(y, hop), K.block_energy_db_ref(y, hop), atol=1e-3)
+
+
+@pytest.mark.parametrize("k", [1, 2, 4])
+def test_viterbi_kernel_matches_reference(k: int) -> None:
+    rng = np.random.default_rng(k)
+    score = rng.normal(size=(300, k))
+    cost = rng.uniform(0, 3, size=300)
+    np.testing.assert_array_equal(K.viterbi(score, cost), K.viterbi_ref(score, cost))
+
+
+def test_viterbi_switch_cost_smooths() -> None:
+    score = np.zeros((100, 2))
+    score[:, 0] = 1.0
+    score[40:43, 1] = 3.0  # a 3-frame blip towards state 1
+    assert set(K.viterbi(score, np.full(100, 10.0))) == {0}
+    assert K.viterbi(score, np.zeros(100))[41] == 1
+
+
+def test_smooth_mask_fills_gaps_and_drops_blips() -> None:
+    m = np.zeros(100, bool)
+    m[10:30] = True
+    m[33:60] = True  # gap of 3 frames
+    m[80:82] = True  # blip
+    out = smooth_mask(m, min_gap=5, min_len=4)
+    assert mask_to_runs(out).tolist() == [[10, 60]]
+
+
+def test_resegmentation_locates_change_finer_than_window() -> None:
+    rng = np.random.default_rng(0)
+    n, change = 1000, 517
+    ceps = rng.normal(size=(n, 19)).astype(np.float32)
+    ceps[change:] += 1.5  # speaker B from frame 517
+    speech = np.ones(n, bool)
+    windows = np.array([[s, 160] for s in range(0, n - 159, 160)])
+    labels = np.array([0 if s + 80 < change else 1 for s, _ in windows])
+    path = pipeline._resegment(ceps, speech, windows, labels, 2, pipeline.MonoParams())
+    found = int(np.flatnonzero(np.diff(path))[0]) + 1
+    assert abs(found - change) <= 5  # 50 ms, the window is 1.6 s
+
+
+# ------------------------------------------------------------------------------------------
+# stereo
+# ------------------------------------------------------------------------------------------
+
+
+def test_stereo_by_channel_with_crosstalk() -> None:
+    audio, ref = make_call(1)
+    d = cxaudio.diarize(audio, SR)
+    assert d.method == "channel"
+    assert d.speakers == ["agent", "customer"]
+    assert d.roles == {"agent": "agent", "customer": "customer"}
+    assert der(ref, d) < 0.03
+
+
+def test_stereo_channel_map_assigns_roles() -> None:
+    audio, ref = make_call(1)
+    d = cxaudio.diarize(audio, SR, channel_map={0: "customer", 1: "agent"})
+    swapped = Diarization.from_turns(
+        [
+            SpeakerTurn(t.start, t.end, "customer" if t.speaker == "agent" else "agent")
+            for t in d.segments
+        ],
+        d.duration_s,
+    )
+    assert der(ref, swapped) < 0.03
+    assert ref.segments[0].speaker == "agent"  # the call opens on channel 0
+    assert d.segments[0].speaker == "customer"
+
+
+def test_stereo_file_equals_array(tmp_path: Path) -> None:
+    audio, _ = make_call(2, duration_s=25.0)
+    path = tmp_path / "call.wav"
+    sf.write(path, audio.T, SR, subtype="FLOAT")
+    a = cxaudio.diarize(audio, SR)
+    b = cxaudio.diarize(path)
+    assert a.segments == b.segments
+    assert b.duration_s == pytest.approx(audio.shape[1] / SR)
+
+
+# ------------------------------------------------------------------------------------------
+# mono
+# ------------------------------------------------------------------------------------------
+
+
+def test_mono_finds_two_speakers() -> None:
+    audio, ref = make_call(3, leak_db=None)
+    d = cxaudio.diarize(audio.sum(axis=0), SR, device="cpu")
+    assert d.method == "embedding"
+    assert d.speakers == ["SPK1", "SPK2"]
+    assert d.roles == {"SPK1": "agent", "SPK2": "customer"}
+    assert der(ref, d) < 0.06
+    assert d.segments[0].speaker == "SPK1"
+
+
+def test_mono_num_speakers_and_agglomerative() -> None:
+    audio, ref = make_call(4, leak_db=None)
+    mono = audio.sum(axis=0)
+    d = cxaudio.diarize(mono, SR, num_speakers=2)
+    assert len(d.speakers) == 2 and der(ref, d) < 0.06
+    params = pipeline.MonoParams(cluster_method="agglomerative")
+    d2 = cxaudio.diarize(mono, SR, params=params)
+    assert len(d2.speakers) == 2 and der(ref, d2) < 0.06
+
+
+def test_mono_single_speaker() -> None:
+    audio, _ = make_call(5, leak_db=None)
+    d = cxaudio.diarize(audio[0], SR)  # the agent's channel alone
+    assert d.speakers == ["SPK1"]
+
+
+def test_mono_chunked_file_equals_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cxaudio.diarization import _audio
+
+    audio, ref = make_call(6, duration_s=30.0, leak_db=None)
+    mono = audio.sum(axis=0)
+    whole = cxaudio.diarize(mono, SR)
+    path = tmp_path / "mono.wav"
+    sf.write(path, mono, SR, subtype="FLOAT")
+    monkeypatch.setattr(_audio, "BLOCK_S", 3.3)
+    monkeypatch.setattr(pipeline, "CHUNK_FRAMES", 700)
+    chunked = cxaudio.diarize(path)
+    assert der(whole, chunked) < 0.005
+    assert der(ref, chunked) < 0.06
+
+
+def test_hook_reports_progress() -> None:
+    audio, _ = make_call(7, duration_s=12.0, leak_db=None)
+    seen: list[tuple[str, int, int]] = []
+    cxaudio.diarize(
+        audio.sum(0),
+        SR,
+        hook=lambda step, _a, completed, total: seen.append((step, completed, total)),
+    )
+    steps = {s for s, _, _ in seen}
+    assert {"energy", "embeddings", "resegmentation"} <= steps
+    assert all(c <= t for _, c, t in seen)
+
+
+def test_silence_gives_no_turns() -> None:
+    d = cxaudio.diarize(np.zeros(SR * 5, np.float32), SR)
+    assert d.segments == () and d.duration_s == 5.0
+    d2 = cxaudio.diarize(np.zeros((2, SR * 5), np.float32), SR)
+    assert d2.segments == ()
+
+
+def test_rttm_round_trip() -> None:
+    from cxaudio.types import read_rttm
+
+    audio, _ = make_call(1)
+    d = cxaudio.diarize(audio, SR)
+    back = read_rttm(d.to_rttm("c1"))["c1"]
+    assert len(back) == len(d.segments)
+    assert back[0].speaker == d.segments[0].speaker
+
+
+# ------------------------------------------------------------------------------------------
+# bad input
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args, kwargs, match",
+    [
+        ((np.zeros(800, np.float32),), {}, "sr=None"),
+        ((np.zeros(800, np.float32), 8000), {"device": "tpu"}, "device='tpu'"),
+        ((np.zeros(800, np.float32), 8000), {"num_speakers": 0}, "num_speakers=0"),
+        ((np.zeros(800, np.float32), 8000), {"min_speakers": 3, "max_speakers": 2}, "max_speakers"),
+        ((np.zeros((3, 3, 3), np.float32), 8000), {}, "must be"),
+        ((np.zeros(0, np.float32), 8000), {}, "non-empty"),
+        ((np.full(800, np.nan, np.float32), 8000), {}, "NaN"),
+        ((np.zeros(800, np.int16), 8000), {}, "floating point"),
+        ((np.zeros((2, 800), np.float32), 8000), {"channel_map": {5: "agent"}}, "channel numbers"),
+        ((np.zeros((2, 800), np.float32), 8000), {"channel_map": ["a"]}, "names 1 channels"),
+        ((np.zeros((2, 800), np.float32), 8000), {"channel_map": ["a", "a"]}, "distinct"),
+        ((np.zeros((2, 800), np.float32), 8000), {"channel_map": "agent"}, "dict"),
+        ((np.zeros(800, np.float32), 10), {}, "sr=10"),
+    ],
+)
+def test_bad_arguments(args: tuple, kwargs: dict, match: str) -> None:
+    with pytest.raises(cxaudio.ParameterError, match=match):
+        cxaudio.diarize(*args, **kwargs)
+
+
+def test_bad_files(tmp_path: Path) -> None:
+    with pytest.raises(cxaudio.AudioFileError):
+        cxaudio.diarize(tmp_path / "missing.wav")
+    text = tmp_path / "notes.wav"
+    text.write_text("this is not audio")
+    with pytest.raises(cxaudio.AudioFileError):
+        cxaudio.diarize(text)
+    good = tmp_path / "ok.wav"
+    sf.write(good, np.zeros(800, np.float32), SR)
+    with pytest.raises(cxaudio.ParameterError, match="sr=16000 does not match"):
+        cxaudio.diarize(good, 16000)
