@@ -186,7 +186,7 @@ def _events(kind: str, rng: np.random.Generator) -> dict[str, Any]:
     if kind == "escalating":
         esc = Escalation(
             gain_db=round(float(rng.uniform(8.0, 10.0)), 2),
-            pitch_semitones=round(float(rng.uniform(4.5, 6.0)), 2),
+            pitch_semitones=round(float(rng.uniform(5.5, 7.0)), 2),
             min_duration_s=round(float(rng.uniform(12.0, 18.0)), 2),
             start_fraction=round(float(rng.uniform(0.3, 0.55)), 3),
         )

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +23,6 @@ log = logging.getLogger(__name__)
 
 GENERATOR_VERSION = 1
 SEMITONES_PER_PITCH_UNIT = 4.1 / 20.0  # espeak-ng -p, measured on vi+f3 / vi+m3
-_FEMALE = ("f2", "f3", "f4", "f5")
-_MALE = ("m2", "m3", "m6")
-_DIALECTS = ("vi", "vi-vn-x-central", "vi-vn-x-south")
 
 
 @dataclass(frozen=True)
@@ -171,23 +167,20 @@ class _Builder:
     ) -> None:
         self.spec, self.tts, self.rng, self.level_rng = spec, tts, rng, level_rng
         self.sr = spec.sr
-        agent_gender = str(rng.choice(["female", "male"]))
+        agent_name, agent_gender, agent_voice = ph.AGENTS[int(rng.integers(len(ph.AGENTS)))]
         customer_gender = "male" if agent_gender == "female" else "female"
+        customers = ph.CUSTOMER_VOICES[customer_gender]
+        customer_voice = customers[int(rng.integers(len(customers)))]
         self.cast = Cast(
             topic=spec.topic or str(rng.choice(TOPICS)),
             brand=spec.brand or str(rng.choice(BRANDS)),
-            agent_name=str(rng.choice(ph.AGENT_NAMES[agent_gender])),
+            agent_name=agent_name,
             agent_gender=agent_gender,
             customer_gender=customer_gender,
             customer_name=str(rng.choice(ph.CUSTOMER_NAMES[customer_gender])),
             phone=str(rng.choice(ph.PHONES)),
         )
-        self.voices = {
-            "agent": self._voice(rng, agent_gender, "vi", (50, 55, 60), (165, 170, 175)),
-            "customer": self._voice(
-                rng, customer_gender, str(rng.choice(_DIALECTS)), (40, 45, 50), (150, 155, 160)
-            ),
-        }
+        self.voices = {"agent": Voice(*agent_voice), "customer": Voice(*customer_voice)}
         esc = spec.escalation
         if esc is not None:
             base = self.voices["customer"]
@@ -197,66 +190,59 @@ class _Builder:
             )
         self.placed: list[_Placed] = []
         self.cursor_n = int(round(rng.uniform(0.2, 1.0) * self.sr))
-        self.pending_gap_n: int | None = None
         self.explicit_gaps = {
             g.after_turn: g.duration_s for g in spec.silences if g.after_turn is not None
         }
-        self.explicit_overlaps = {
-            o.at_turn: o.duration_s for o in spec.overlaps if o.at_turn is not None
-        }
-
-    @staticmethod
-    def _voice(rng: np.random.Generator, gender: str, dialect: str, pitches, speeds) -> Voice:  # type: ignore[no-untyped-def]
-        variant = str(rng.choice(_FEMALE if gender == "female" else _MALE))
-        return Voice(f"{dialect}+{variant}", int(rng.choice(pitches)), int(rng.choice(speeds)))
+        self.explicit_overlaps = {o.at_turn: o for o in spec.overlaps if o.at_turn is not None}
 
     # -- planning ------------------------------------------------------------------------------
 
     def run(self) -> None:
+        """Opening, ordinary exchanges and events until the length is reached, closing."""
         spec, rng, cast = self.spec, self.rng, self.cast
         n_turns = spec.n_turns
-        verify = n_turns is None or n_turns >= 11
-        opening = script.opening(cast, rng, verify=verify)
+        opening = script.opening(cast, rng, verify=n_turns is None or n_turns >= 11)
         if n_turns is None:
             closing = script.closing(cast, rng, short=False, bye=False)
-            budget = None
-        else:
+        else:  # the middle is made of (agent, customer) pairs: fix the parity with a "bye"
             rem = n_turns - len(opening)
             short = rem < 3
-            base = 1 if short else 3
-            closing = script.closing(cast, rng, short=short, bye=(rem - base) % 2 == 1)
-            budget = rem - len(closing)
+            closing = script.closing(
+                cast, rng, short=short, bye=(rem - (1 if short else 3)) % 2 == 1
+            )
         closing_n = sum(self._speech(line).audio.shape[-1] for line in closing)
         closing_n += int(len(closing) * np.mean(spec.turn_gap_s) * self.sr)
+        target_n = None if spec.duration_s is None else spec.duration_s * self.sr
         events = self._events()
         for line in opening:
             self._place(line)
         pairs = script.exchanges(cast, rng)
         while True:
-            lines_left = None if budget is None else n_turns - len(closing) - len(self.placed)  # type: ignore[operator]
-            due = events and self._due(events[0][0], n_turns)
-            if lines_left is not None:
+            lines_left: int | None = None
+            if n_turns is not None:
+                lines_left = n_turns - len(closing) - len(self.placed)
                 if lines_left <= 0:
                     break
-            elif self.cursor_n + closing_n >= spec.duration_s * self.sr and not events:  # type: ignore[operator]
-                break
-            if due or (
-                events
-                and lines_left is None
-                and self.cursor_n + closing_n >= spec.duration_s * self.sr
-            ):  # type: ignore[operator]
+                due = bool(events) and self._due(events[0][0])
+            else:
+                assert target_n is not None
+                reached = self.cursor_n + closing_n >= target_n
+                if reached and not events:
+                    break
+                due = bool(events) and (reached or self._due(events[0][0]))
+            if due:
                 _, kind, value = events.pop(0)
-                self._event(kind, value, pairs, lines_left)
+                self._event(kind, value, lines_left)
             else:
                 for line in next(pairs):
                     self._place(line)
-        for line in closing:
-            self._place(line)
         if events:
             raise ParameterError(
                 f"CallSpec.n_turns={n_turns} is too small for the requested silences, overlaps "
                 "and escalation; give more turns or a duration_s"
             )
+        for line in closing:
+            self._place(line)
 
     def _events(self) -> list[tuple[float, str, Any]]:
         """(trigger fraction of the call, kind, parameter), sorted by trigger."""
@@ -272,14 +258,13 @@ class _Builder:
             events.append((spec.escalation.start_fraction, "escalation", spec.escalation))
         return sorted(events, key=lambda e: e[0])
 
-    def _due(self, fraction: float, n_turns: int | None) -> bool:
-        if n_turns is not None:
-            return len(self.placed) >= fraction * n_turns
-        return self.cursor_n >= fraction * self.spec.duration_s * self.sr  # type: ignore[operator]
+    def _due(self, fraction: float) -> bool:
+        if self.spec.n_turns is not None:
+            return len(self.placed) >= fraction * self.spec.n_turns
+        assert self.spec.duration_s is not None
+        return self.cursor_n >= fraction * self.spec.duration_s * self.sr
 
-    def _event(
-        self, kind: str, value: Any, pairs: Iterator[list[Line]], lines_left: int | None
-    ) -> None:
+    def _event(self, kind: str, value: Any, lines_left: int | None) -> None:
         cast, rng = self.cast, self.rng
         if kind == "hold":
             lines = script.hold_lines(cast, gap_s=value)
@@ -327,7 +312,13 @@ class _Builder:
         index = len(self.placed)
         speech = self._speech(line)
         start_n = self.cursor_n
-        overlap_s = self.explicit_overlaps.get(index, line.overlap_s)
+        overlap_s = line.overlap_s
+        explicit = self.explicit_overlaps.pop(index, None)
+        if explicit is not None:
+            if explicit.by == line.speaker:
+                overlap_s = explicit.duration_s
+            else:  # turn ``index`` belongs to the other party: the next turn interrupts instead
+                self.explicit_overlaps[index + 1] = explicit
         if overlap_s > 0 and self.placed:
             prev = self.placed[-1]
             if prev.line.speaker != line.speaker:
@@ -414,9 +405,7 @@ class _Builder:
             "is_synthetic": True,
             "generator": "cxaudio.synth",
             "generator_version": GENERATOR_VERSION,
-            "tts": "espeak-ng " + self.tts._version.split(" ")[3]
-            if self.tts._version.count(" ") >= 3
-            else "espeak-ng",
+            "tts": f"espeak-ng {self.tts.version}",
             "seed": spec.seed,
             "sr": spec.sr,
             "channels": 2 if spec.stereo else 1,
@@ -428,7 +417,7 @@ class _Builder:
             "agent_name": cast.agent_name,
             "agent_gender": cast.agent_gender,
             "customer_gender": cast.customer_gender,
-            "voices": {k: vars(v) | {} for k, v in self.voices.items()},
+            "voices": {k: asdict(v) for k, v in self.voices.items()},
             "levels_dbfs": {
                 "agent": spec.agent_level_dbfs + 20 * np.log10(scale),
                 "customer": spec.customer_level_dbfs + 20 * np.log10(scale),
@@ -465,11 +454,56 @@ class _Builder:
                 "customer_speech_s": round(sum(b - a for t in angry for a, b in t.segments), 6),
                 "gain_db": esc.gain_db,
                 "pitch_semitones": round((up.pitch - base.pitch) * SEMITONES_PER_PITCH_UNIT, 3),
+                "measured": self._measured_rise(),
                 "espeak_pitch": [base.pitch, up.pitch],
                 "speed_wpm": [base.speed, up.speed],
                 "segments": [list(s) for t in angry for s in t.segments],
             }
         ]
+
+    def _measured_rise(self) -> dict[str, float]:
+        """Customer loudness (RMS dB) and median pitch (semitones) of the escalated speech
+        relative to the customer's other speech, measured on the clean signal."""
+        parts: dict[bool, list[np.ndarray]] = {True: [], False: []}
+        for p in self.placed:
+            if p.line.speaker == "customer":
+                parts[p.line.escalated] += [
+                    p.speech.audio[a:b] * p.gain for a, b in p.speech.segments
+                ]
+        up, calm = np.concatenate(parts[True]), np.concatenate(parts[False])
+        gain = 10 * np.log10(
+            np.mean(up.astype(np.float64) ** 2) / np.mean(calm.astype(np.float64) ** 2)
+        )
+        f_up, f_calm = median_f0(up, self.sr), median_f0(calm, self.sr)
+        semitones = 12 * np.log2(f_up / f_calm) if f_up > 0 and f_calm > 0 else float("nan")
+        return {"gain_db": round(float(gain), 2), "pitch_semitones": round(float(semitones), 2)}
+
+
+def median_f0(y: np.ndarray, sr: int, *, fmin: float = 60.0, fmax: float = 400.0) -> float:
+    """Median fundamental frequency (Hz) of the voiced 40 ms frames of ``y``, by normalized
+    autocorrelation (a frame is voiced when its peak correlation exceeds 0.6); 0 if none."""
+    frame, hop = int(0.04 * sr), int(0.01 * sr)
+    if len(y) < frame:
+        return 0.0
+    n = 1 + (len(y) - frame) // hop
+    idx = np.arange(frame)[None, :] + hop * np.arange(n)[:, None]
+    x = y.astype(np.float64)[idx]
+    x -= x.mean(axis=1, keepdims=True)
+    energy = np.sum(x**2, axis=1)
+    loud = energy > 0.1 * np.median(energy[energy > 0]) if np.any(energy > 0) else energy > 0
+    spec = np.fft.rfft(x, n=2 * frame, axis=1)
+    ac = np.fft.irfft(np.abs(spec) ** 2, axis=1)[:, :frame]
+    lo, hi = int(sr / fmax), min(int(sr / fmin), frame - 1)
+    # normalize by the energy of the overlapping parts so long lags are not penalized
+    norm = (
+        ac[:, lo : hi + 1] / np.maximum(ac[:, :1], 1e-12) * frame / (frame - np.arange(lo, hi + 1))
+    )
+    best = np.argmax(norm, axis=1)
+    peak = norm[np.arange(n), best]
+    voiced = loud & (peak > 0.6)
+    if not np.any(voiced):
+        return 0.0
+    return float(np.median(sr / (lo + best[voiced])))
 
 
 def _t(n: int, sr: int) -> float:

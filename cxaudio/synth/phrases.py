@@ -11,7 +11,31 @@ from __future__ import annotations
 GREETING_KEY = "tổng đài viên"
 CLOSING_KEY = "Cảm ơn anh chị đã gọi"
 
-AGENT_NAMES = {"female": ("Lan", "Hương", "Mai", "Thảo"), "male": ("Minh", "Tuấn", "Hùng", "Nam")}
+# A fixed cast keeps the TTS cache small: (name, gender, (espeak voice, pitch 0-99, words/min)).
+# Agent and customer voices differ in gender, variant, pitch and speed.
+AGENTS = (
+    ("Lan", "female", ("vi+f3", 55, 170)),
+    ("Hương", "female", ("vi+f2", 60, 165)),
+    ("Mai", "female", ("vi+f4", 50, 175)),
+    ("Thảo", "female", ("vi+f5", 55, 170)),
+    ("Minh", "male", ("vi+m3", 50, 170)),
+    ("Tuấn", "male", ("vi+m2", 45, 165)),
+    ("Hùng", "male", ("vi+m6", 55, 175)),
+)
+CUSTOMER_VOICES = {
+    "female": (
+        ("vi+f2", 45, 155),
+        ("vi-vn-x-south+f4", 40, 150),
+        ("vi-vn-x-central+f3", 50, 160),
+        ("vi+f5", 40, 155),
+    ),
+    "male": (
+        ("vi+m2", 40, 150),
+        ("vi-vn-x-south+m3", 45, 155),
+        ("vi-vn-x-central+m6", 50, 160),
+        ("vi+m3", 35, 150),
+    ),
+}
 CUSTOMER_NAMES = {
     "female": ("Trần Thị Hoa", "Phạm Thu Hà", "Vũ Thị Lan Anh", "Nguyễn Thị Hằng"),
     "male": ("Nguyễn Văn Hùng", "Lê Minh Tuấn", "Hoàng Văn Nam", "Đỗ Quang Huy"),

@@ -35,8 +35,9 @@ class Gap:
 class Overlap:
     """An interruption: ``by`` starts talking ``duration_s`` before the other party stops.
 
-    ``at_turn`` is the 0-based index of the interrupting utterance; ``None`` lets the generator
-    pick one in the middle of the call.
+    ``at_turn`` is the 0-based index of the interrupting utterance (when that turn is the other
+    party's, the next one interrupts); ``None`` lets the generator pick a place in the middle of
+    the call, with a long line to cut into and no pause inside the overlap.
     """
 
     duration_s: float
@@ -64,7 +65,7 @@ class Escalation:
     """
 
     gain_db: float = 9.0
-    pitch_semitones: float = 5.0
+    pitch_semitones: float = 6.0
     min_duration_s: float = 14.0
     start_fraction: float = 0.4
     speed_factor: float = 1.15

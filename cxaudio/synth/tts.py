@@ -21,6 +21,7 @@ import os
 import shutil
 import subprocess
 import wave
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,7 +38,7 @@ MIN_PAUSE_S = 0.3
 FRAME_S = 0.01
 BAND_HZ = (300.0, 3400.0)
 _FADE_S = 0.004
-_PROCESS_VERSION = 1
+_PROCESS_VERSION = 2
 
 
 class TTSUnavailableError(ModelError):
@@ -91,7 +92,8 @@ class EspeakTTS:
     """Text to :class:`Speech` with espeak-ng; results are cached in memory and on disk.
 
     ``cache_dir=None`` uses :func:`default_cache_dir`; ``cache_dir=False`` disables the disk
-    cache. ``executable`` is the espeak-ng program (a name on PATH or a path).
+    cache. ``executable`` is the espeak-ng program (a name on PATH or a path). The memory cache
+    keeps the most recently used utterances up to ``memory_budget_mb``.
     """
 
     def __init__(
@@ -100,6 +102,7 @@ class EspeakTTS:
         sr: int = 8000,
         cache_dir: Path | str | None | bool = None,
         executable: str = "espeak-ng",
+        memory_budget_mb: float = 64.0,
     ) -> None:
         self.sr = sr
         self.executable = executable
@@ -111,8 +114,16 @@ class EspeakTTS:
             self.cache_dir = Path(cache_dir)
         self._program: str | None = None
         self._version = ""
-        self._memory: dict[str, Speech] = {}
+        self._memory: OrderedDict[str, Speech] = OrderedDict()
+        self._memory_bytes = 0
+        self.memory_budget_bytes = memory_budget_mb * 2**20
         self._sos = butter(6, BAND_HZ, btype="bandpass", fs=sr, output="sos")
+
+    @property
+    def version(self) -> str:
+        """espeak-ng's version number, e.g. ``1.51`` (empty before :meth:`check`)."""
+        words = self._version.split()
+        return next((w for w in words if w[:1].isdigit()), "")
 
     def check(self) -> str:
         """Find espeak-ng and its Vietnamese voice; return the program path or raise."""
@@ -152,16 +163,24 @@ class EspeakTTS:
         key = self._key(text, voice)
         hit = self._memory.get(key)
         if hit is not None:
+            self._memory.move_to_end(key)
             return hit
         speech = self._load(key)
         if speech is None:
             raw, raw_sr = self._run(program, text, voice)
             speech = self._process(raw, raw_sr, text)
             self._store(key, speech)
-        self._memory[key] = speech
+        self._remember(key, speech)
         return speech
 
     # -- internals -----------------------------------------------------------------------------
+
+    def _remember(self, key: str, speech: Speech) -> None:
+        self._memory[key] = speech
+        self._memory_bytes += speech.audio.nbytes
+        while self._memory_bytes > self.memory_budget_bytes and len(self._memory) > 1:
+            _, old = self._memory.popitem(last=False)
+            self._memory_bytes -= old.audio.nbytes
 
     def _key(self, text: str, voice: Voice) -> str:
         blob = json.dumps(
@@ -223,7 +242,9 @@ class EspeakTTS:
             bounds.append((s, e))
         speech_power = np.mean(np.concatenate([out[s:e] for s, e in bounds]) ** 2)
         out /= np.sqrt(speech_power)
-        return Speech(out.astype(np.float32), tuple(bounds), self.sr)
+        # float16 precision (-66 dB) is plenty for telephone speech and halves the disk cache;
+        # rounding here keeps cached and fresh utterances identical
+        return Speech(out.astype(np.float16).astype(np.float32), tuple(bounds), self.sr)
 
     def _path(self, key: str) -> Path | None:
         return None if self.cache_dir is None else self.cache_dir / key[:2] / f"{key}.npz"
@@ -249,7 +270,11 @@ class EspeakTTS:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".{os.getpid()}.tmp")
             with open(tmp, "wb") as fh:
-                np.savez(fh, audio=speech.audio, segments=np.asarray(speech.segments, np.int64))
+                np.savez(
+                    fh,
+                    audio=speech.audio.astype(np.float16),
+                    segments=np.asarray(speech.segments, np.int64),
+                )
             os.replace(tmp, path)
         except OSError as exc:
             log.warning("cannot write TTS cache file %s: %s", path, exc)
