@@ -105,7 +105,8 @@ def diarize(
 
     ``audio`` is a path (read in blocks; ``sr`` None) or a float array ``(n,)`` / ``(channels, n)``
     with its ``sr``. Two or more channels are diarized by channel (``channel_map`` gives the roles,
-    default ``{0: "agent", 1: "customer"}``); mono by speaker embeddings and clustering, with
+    default ``{0: "agent", 1: "customer"}``) unless both carry the same mix or one is silent (a
+    mono call saved as stereo, diarized as mono); mono by speaker embeddings and clustering, with
     ``num_speakers`` or an estimated count in ``[min_speakers, max_speakers]``, speakers labelled
     ``SPK1``, ``SPK2``… in order of appearance (``roles``: the first is the agent).
     ``device`` (``auto``/``cpu``/``cuda``) runs the embedding model. ``hook(step, artifact,
@@ -120,8 +121,11 @@ def diarize(
     src = open_source(audio, sr)
     if src.channels >= 2:
         roles = _channel_roles(channel_map, src.channels)
-        return _diarize_stereo(src, roles, hook)
-    if channel_map is not None:
+        energy, frame_s = _energies(src, mono=False, hook=hook)
+        if not _one_mix_in_channels(energy, frame_s):
+            return _diarize_stereo(src, roles, energy, frame_s)
+        logger.info("the channels carry one mix (identical or one silent): diarizing as mono")
+    elif channel_map is not None:
         _channel_roles(channel_map, 1)
     p = params or MonoParams()
     return _diarize_mono(
@@ -171,8 +175,24 @@ def _turns(mask: np.ndarray, speaker: str, frame_s: float) -> list[SpeakerTurn]:
     ]
 
 
-def _diarize_stereo(src: Source, roles: list[str], hook: Hook | None) -> Diarization:
-    energy, frame_s = _energies(src, mono=False, hook=hook)
+def _one_mix_in_channels(energy: np.ndarray, frame_s: float) -> bool:
+    """True when two channels hold the same mix (a mono call saved as stereo) or one is silent."""
+    if energy.shape[0] != 2 or energy.shape[1] == 0:
+        return False
+    p = ActivityParams(frame_s=frame_s)
+    active = np.stack([ch > speech_threshold(ch, p) for ch in energy])
+    counts = active.sum(axis=1)
+    if counts.max() == 0:
+        return False
+    if counts.min() < 0.01 * counts.max():
+        return True
+    either = active.any(axis=0)
+    return float(np.median(np.abs(energy[0, either] - energy[1, either]))) < 3.0
+
+
+def _diarize_stereo(
+    src: Source, roles: list[str], energy: np.ndarray, frame_s: float
+) -> Diarization:
     active = channel_activity(energy, ActivityParams(frame_s=frame_s))
     turns = [t for ch, role in enumerate(roles) for t in _turns(active[ch], role, frame_s)]
     return Diarization.from_turns(

@@ -295,3 +295,13 @@ def test_bad_files(tmp_path: Path) -> None:
     sf.write(good, np.zeros(800, np.float32), SR)
     with pytest.raises(cxaudio.ParameterError, match="sr=16000 does not match"):
         cxaudio.diarize(good, 16000)
+
+
+def test_stereo_file_holding_one_mix_is_diarized_as_mono() -> None:
+    audio, ref = make_call(3, leak_db=None)
+    mono = audio.sum(axis=0)
+    dup = cxaudio.diarize(np.stack([mono, mono]), SR)
+    assert dup.method == "embedding" and len(dup.speakers) == 2
+    assert der(ref, dup) < 0.06
+    one_silent = cxaudio.diarize(np.stack([mono, np.zeros_like(mono)]), SR)
+    assert one_silent.method == "embedding" and len(one_silent.speakers) == 2
