@@ -18,6 +18,10 @@ from .io import AudioInfo, info, load, stream
 from .types import Diarization, Segment, SpeakerTurn
 from .diarization import diarize, embed
 from .vad import vad  # noqa: E402  (the function shadows the subpackage name on purpose)
+from .call import CallAnalysis, CallConfig, CallMetrics, analyze_call  # noqa: E402
+from .qa import QAResult, Scorecard, default_scorecard, load_scorecard  # noqa: E402
+from .transcript import Transcript, load_transcript  # noqa: E402
+from .batch import BatchSummary, score_calls  # noqa: E402
 
 __all__ = [
     "frame",
@@ -45,4 +49,16 @@ __all__ = [
     "load",
     "stream",
     "vad",
+    "BatchSummary",
+    "CallAnalysis",
+    "CallConfig",
+    "CallMetrics",
+    "QAResult",
+    "Scorecard",
+    "Transcript",
+    "analyze_call",
+    "default_scorecard",
+    "load_scorecard",
+    "load_transcript",
+    "score_calls",
 ]
