@@ -223,11 +223,25 @@ def generate(
     folder: Annotated[Path, typer.Argument(help="Where to write the archive (created).")],
     n_calls: Annotated[int, typer.Option("--n-calls", "-n", min=1, help="How many calls.")] = 24,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    min_duration_s: Annotated[
+        float, typer.Option(min=10.0, help="Shortest call in seconds.")
+    ] = 120.0,
+    stereo_fraction: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Share of stereo calls.")
+    ] = 0.5,
+    workers: Annotated[int, typer.Option(min=1, help="Processes.")] = 1,
 ) -> None:
-    """Write a synthetic archive of Vietnamese calls (audio, RTTM, transcript and truth JSON)."""
+    """Write a synthetic archive of Vietnamese calls (audio, RTTM, transcript, truth JSON, manifest.csv)."""
     from cxaudio.synth import generate_archive
 
-    result = generate_archive(folder, n_calls=n_calls, seed=seed)
-    typer.echo(f"wrote {n_calls} synthetic calls into {folder}")
-    if result is not None and not isinstance(result, list | tuple):
-        typer.echo(str(result))
+    paths = generate_archive(
+        folder,
+        n_calls=n_calls,
+        seed=seed,
+        min_duration_s=min_duration_s,
+        stereo_fraction=stereo_fraction,
+        workers=workers,
+    )
+    typer.echo(
+        f"wrote {len(paths)} synthetic calls into {folder} (manifest: {folder / 'manifest.csv'})"
+    )

@@ -145,3 +145,28 @@ def test_ray_engine_on_a_local_instance(archive, tmp_path) -> None:
     jobs = discover_jobs(archive)[:2]
     summary = score_calls(jobs, store=store, engine="ray", workers=1)
     assert summary.scored == 2 and len(_calls(store)) == 2
+
+
+def test_cli_generate_and_score(tmp_path) -> None:
+    import json as _json
+
+    from typer.testing import CliRunner
+
+    from cxvoc.cli import app
+
+    runner = CliRunner()
+    folder = tmp_path / "gen"
+    res = runner.invoke(
+        app, ["calls", "generate", str(folder), "-n", "2", "--seed", "5", "--min-duration-s", "30"]
+    )
+    assert res.exit_code == 0, res.output
+    assert len(list(folder.glob("*.wav"))) == 2 and (folder / "manifest.csv").exists()
+    store = str(tmp_path / "cli.duckdb")
+    res = runner.invoke(
+        app, ["calls", "score", str(folder / "manifest.csv"), "--out", store, "--json"]
+    )
+    assert res.exit_code == 0, res.output
+    summary = _json.loads(res.stdout)
+    assert summary["scored"] == 2 and summary["failed"] == 0
+    res = runner.invoke(app, ["calls", "score", str(folder), "--out", store, "--device", "tpu"])
+    assert res.exit_code != 0
