@@ -83,7 +83,8 @@ def _check_band(sr: int, fmin: float, fmax: float | None) -> tuple[float, float]
 @cache
 def _mel_cached(sr: int, n_fft: int, n_mels: int, fmin: float, fmax: float) -> np.ndarray:
     freqs = np.linspace(0.0, sr / 2.0, 1 + n_fft // 2)
-    mel_f = _mel_to_hz(np.linspace(_hz_to_mel(fmin), _hz_to_mel(fmax), n_mels + 2))
+    lo_mel, hi_mel = _hz_to_mel(np.array([fmin, fmax]))
+    mel_f = _mel_to_hz(np.linspace(lo_mel, hi_mel, n_mels + 2))
     fdiff = np.diff(mel_f)
     ramps = mel_f[:, None] - freqs[None, :]
     lower = -ramps[:-2] / fdiff[:-1, None]
