@@ -243,6 +243,15 @@ class _Builder:
             )
         for line in closing:
             self._place(line)
+        last = len(self.placed) - 1
+        for after in sorted(self.explicit_gaps):
+            if after >= last:
+                raise ParameterError(
+                    f"Gap.after_turn={after} must be below the last turn index {last} of this call"
+                )
+        if self.explicit_overlaps:
+            at = min(self.explicit_overlaps)
+            raise ParameterError(f"Overlap.at_turn={at} must be at most the last turn index {last}")
 
     def _events(self) -> list[tuple[float, str, Any]]:
         """(trigger fraction of the call, kind, parameter), sorted by trigger."""

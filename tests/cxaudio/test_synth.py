@@ -21,9 +21,11 @@ from cxaudio.synth import (
     Gap,
     Overlap,
     TTSUnavailableError,
+    Voice,
     generate_archive,
     generate_call,
 )
+from cxaudio.synth.call import median_f0
 from cxaudio.types import read_rttm
 
 
@@ -153,6 +155,37 @@ def test_explicit_gap_and_overlap_positions(tts: EspeakTTS) -> None:
     assert t5.start - t4.end == pytest.approx(7.0, abs=1e-6)
     assert t7.speaker == "customer" and t6.end - t7.start == pytest.approx(1.0, abs=1e-6)
     assert any(s["duration_s"] == pytest.approx(7.0) for s in call.truth["silences"])
+
+
+@pytest.mark.parametrize(
+    ("event", "match"),
+    [
+        ({"silences": (Gap(5.0, after_turn=9),)}, "Gap.after_turn=9"),
+        ({"overlaps": (Overlap(1.0, by="agent", at_turn=12),)}, "Overlap.at_turn=12"),
+    ],
+)
+def test_events_beyond_the_last_turn_are_rejected(tts: EspeakTTS, event: dict, match: str) -> None:
+    with pytest.raises(ParameterError, match=match):
+        generate_call(CallSpec(n_turns=9, seed=1, **event), tts=tts)
+
+
+def test_memory_cache_stays_within_budget(tmp_path: Path) -> None:
+    tts = EspeakTTS(cache_dir=tmp_path, memory_budget_mb=0.05)
+    voice = Voice("vi+f3", 50, 170)
+    texts = ["Xin chào anh chị.", "Dạ vâng, em kiểm tra ngay ạ.", "Cảm ơn anh chị đã gọi."]
+    first = [tts.synthesize(t, voice) for t in texts]
+    assert tts._memory_bytes <= 0.05 * 2**20 or len(tts._memory) == 1
+    assert len(tts._memory) < len(texts)
+    again = tts.synthesize(texts[0], voice)  # evicted from memory, read back from disk
+    np.testing.assert_array_equal(again.audio, first[0].audio)
+    assert again.segments == first[0].segments
+
+
+def test_median_f0_of_a_harmonic_tone() -> None:
+    sr = 8000
+    t = np.arange(sr) / sr
+    y = sum(np.sin(2 * np.pi * 140.0 * k * t) / k for k in range(2, 6))  # no fundamental
+    assert median_f0(y.astype(np.float32), sr) == pytest.approx(140.0, rel=0.03)
 
 
 def test_stereo_channels_hold_one_party_each(busy_call) -> None:  # type: ignore[no-untyped-def]
