@@ -91,17 +91,20 @@ class NearDuplicateIndex:
     def fingerprint(self, text: str) -> str:
         """The form of ``text`` that is shingled: normalized, without punctuation, emoji, URL
         and mention tokens (unless nothing else is left), diacritics stripped."""
-        tokens = self._normalizer.tokens(text)
         fold = self._fold
-        kept = [f for f in (fold.get(t) or self._fold_new(t) for t in tokens) if f != " "]
-        return " ".join(kept) if kept else strip_diacritics(" ".join(tokens))
+        pieces = self._normalizer.pieces(text)
+        kept = [f for f in [fold.get(p) or self._fold_new(p) for p in pieces] if f != " "]
+        if kept or not pieces:
+            return " ".join(kept)
+        return strip_diacritics(" ".join(self._normalizer.tokens(text)))
 
-    def _fold_new(self, token: str) -> str:
-        """Diacritics-free form of a normalized token, or " " for noise (punctuation, emoji)."""
+    def _fold_new(self, piece: str) -> str:
+        """Diacritics-free normalized form of a raw token, or " " for noise (punctuation, emoji)."""
         if len(self._fold) >= 1 << 18:
             self._fold.clear()
+        token = self._normalizer.token(piece)
         noise = not token[0].isalnum() or token.startswith(_NOISE)
-        folded = self._fold[token] = " " if noise else strip_diacritics(token)
+        folded = self._fold[piece] = " " if noise else strip_diacritics(token)
         return folded
 
     def add(self, key: str, text: str) -> str | None:

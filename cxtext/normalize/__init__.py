@@ -136,7 +136,36 @@ class Normalizer:
         text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
         return _SPACE_AFTER_PUNCT.sub(r"\1 ", text)
 
+    def pieces(self, text: str, *, max_chars: int = DEFAULT_MAX_CHARS) -> list[str]:
+        """The lower-cased raw tokens of ``text`` before the per-token steps: map each through
+        :meth:`token` to get :meth:`tokens` (without the collapsing of repeated emoji)."""
+        text = check_text(text, max_chars=max_chars)
+        if not text.isascii():
+            text = unicodedata.normalize("NFC", text)
+            text = _ODD.sub(_odd_repl, text)
+        return self._prepass(text, True).split()
+
+    def token(self, raw: str) -> str:
+        """The normalized form of one raw token (cached)."""
+        tok = self._cache.get(raw)
+        return self._token(raw) if tok is None else tok
+
     def _social_tokens(self, text: str, lower: bool) -> list[str]:
+        cache = self._cache
+        out: list[str] = []
+        previous = ""
+        for raw in self._prepass(text, lower).split():
+            tok = cache.get(raw)
+            if tok is None:
+                tok = self._token(raw)
+            if tok == previous and tok.startswith("emo_"):
+                continue
+            out.append(tok)
+            previous = tok
+        return out
+
+    def _prepass(self, text: str, lower: bool) -> str:
+        """The whole-text steps of the social level: URLs, mentions, emoji, case, punctuation."""
         if "@" in text:
             text = _EMAIL.sub(" tok_email ", text)
             text = _MENTION.sub(" tok_mention ", text)
@@ -150,18 +179,7 @@ class Normalizer:
         text = _PUNCT_RUN.sub(r" \1 ", text)
         if "." in text or "," in text or ":" in text:
             text = _DOT_RUN.sub(_dot_repl, text)
-        cache = self._cache
-        out: list[str] = []
-        previous = ""
-        for raw in text.split():
-            tok = cache.get(raw)
-            if tok is None:
-                tok = self._token(raw)
-            if tok == previous and tok.startswith("emo_"):
-                continue
-            out.append(tok)
-            previous = tok
-        return out
+        return text
 
     def _token(self, raw: str) -> str:
         if len(self._cache) >= self._cache_size:
