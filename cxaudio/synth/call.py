@@ -427,10 +427,11 @@ class _Builder:
             "agent_gender": cast.agent_gender,
             "customer_gender": cast.customer_gender,
             "voices": {k: asdict(v) for k, v in self.voices.items()},
-            "levels_dbfs": {
-                "agent": spec.agent_level_dbfs + 20 * np.log10(scale),
-                "customer": spec.customer_level_dbfs + 20 * np.log10(scale),
+            "levels_dbfs": {  # speech RMS after the peak scaling, before escalation gain
+                "agent": round(spec.agent_level_dbfs + 20 * np.log10(scale), 3),
+                "customer": round(spec.customer_level_dbfs + 20 * np.log10(scale), 3),
             },
+            "peak_scale": round(scale, 6),
             "snr_db": spec.snr_db,
             "trim": {
                 "threshold_db": TRIM_THRESHOLD_DB,

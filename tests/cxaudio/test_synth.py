@@ -357,6 +357,17 @@ def test_archive_files_manifest_and_resume(tmp_path: Path, tts: EspeakTTS) -> No
     assert again == paths and [p.stat().st_mtime_ns for p in paths] == mtimes
 
 
+def test_archive_is_the_same_with_two_workers(tmp_path: Path, tts: EspeakTTS) -> None:
+    kw = {"n_calls": 2, "seed": 7, "min_duration_s": 20.0, "cache_dir": tts.cache_dir}
+    one = generate_archive(tmp_path / "one", workers=1, **kw)
+    two = generate_archive(tmp_path / "two", workers=2, **kw)
+    assert [p.name for p in one] == [p.name for p in two]
+    for a, b in zip(one, two, strict=True):
+        assert a.read_bytes() == b.read_bytes()
+        ta, tb = a.with_suffix(".truth.json"), b.with_suffix(".truth.json")
+        assert ta.read_text() == tb.read_text()
+
+
 def test_command_line_writes_an_archive(tmp_path: Path, tts: EspeakTTS) -> None:
     from cxaudio.synth.__main__ import main
 
