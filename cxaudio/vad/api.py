@@ -12,6 +12,7 @@ import soxr
 from ..errors import ParameterError
 from ..types import Segment
 from ._kernels import frame_energy_db, hysteresis_segments
+from .floor import noise_floor_db
 
 __all__ = ["vad", "energy_levels"]
 
@@ -93,10 +94,11 @@ def vad(
     ``backend="silero"``: the Silero VAD ONNX model (8 kHz audio runs natively at 8 kHz, 16 kHz
     natively, other rates are resampled to 16 kHz); ``threshold`` is the speech probability to
     start a segment (default 0.5), ending below ``threshold - 0.15``.
-    ``backend="energy"``: no model; frame level (25 ms frames, 10 ms hop) against the noise floor
-    (10th percentile of frame levels): speech starts ``energy_margin_db`` above the floor (less,
-    down to 6 dB, when the loudest frames are within 4x that of the floor; or at ``threshold``
-    dBFS if given) and ends ``energy_hysteresis_db`` lower (but >= 1 dB above the floor).
+    ``backend="energy"``: no model; frame level (25 ms frames, 10 ms hop) against the noise
+    floor (10th percentile of frame levels above digital silence): speech starts
+    ``energy_margin_db`` above the floor (less, down to 6 dB, when the loudest frames are within
+    4x that of the floor; or at ``threshold`` dBFS if given) and ends ``energy_hysteresis_db``
+    lower (but >= 1 dB above the floor). Reliable at SNR >= 20 dB; use silero for noisier audio.
     Both drop speech shorter than ``min_speech_s``, bridge pauses shorter than ``min_silence_s``
     and pad segments by ``pad_s``. For stereo calls run it per channel: ``vad(y[0], sr)``.
 
@@ -127,7 +129,8 @@ def vad(
         if threshold is not None:
             on = float(threshold)
         else:
-            floor, peak = np.percentile(score, [10, 99]) if score.size else (-120.0, -120.0)
+            floor = noise_floor_db(score)
+            peak = float(np.percentile(score, 99)) if score.size else floor
             # the margin shrinks (to 6 dB at least) when the loudest frames sit close to the floor
             margin = min(margin, max(6.0, 0.25 * float(peak - floor)))
             on = max(float(floor) + margin, -70.0)

@@ -128,6 +128,19 @@ def test_vad_finds_reference_speech(backend: str, sr: int) -> None:
 
 
 @pytest.mark.parametrize("backend", ["silero", "energy"])
+def test_vad_digital_silence_does_not_fool_the_noise_floor(backend: str) -> None:
+    sr = 8000
+    y, ref = _scene(sr, seed=7)
+    y[: 8 * sr // 10] = 0.0  # PBX files often start with digital silence
+    y = np.concatenate([np.zeros(10 * sr, np.float32), y])
+    segs = cxaudio.vad(y, sr, backend=backend)
+    hyp = _mask(segs, 40.0)
+    want = _mask([(a + 10, b + 10) for a, b in ref], 40.0)
+    assert (want & ~hyp).sum() / want.sum() < 0.08
+    assert (hyp & ~want).sum() / (~want).sum() < 0.05
+
+
+@pytest.mark.parametrize("backend", ["silero", "energy"])
 def test_vad_no_speech_in_noise_and_silence(backend: str) -> None:
     sr = 8000
     noise = (0.003 * np.random.default_rng(1).standard_normal(sr * 10)).astype(np.float32)
@@ -139,11 +152,35 @@ def test_silero_pieces_agree_with_sequential_run() -> None:
     sr = 8000
     y, _ = _scene(sr, seed=3)
     model = SileroVAD(device="cpu")
-    seq, hop = model.probabilities(y, sr, piece_s=math.inf)
-    batched, hop2 = model.probabilities(y, sr, piece_s=5.0, warmup_s=1.0)
+    seq, hop = model.probabilities(y, sr, piece_s=math.inf, skip_quiet_db=None)
+    batched, hop2 = model.probabilities(y, sr, piece_s=5.0, warmup_s=1.0, skip_quiet_db=None)
     assert hop == hop2 == 0.032 and seq.shape == batched.shape == (math.ceil(y.size / 256),)
     assert np.abs(seq - batched).mean() < 0.02  # the model has seconds of memory
     assert np.mean((seq > 0.5) == (batched > 0.5)) > 0.98
+
+
+def test_silero_skips_quiet_stretches_without_changing_decisions() -> None:
+    sr = 8000
+    rng = np.random.default_rng(6)
+    utts = _utterances(sr)
+    gap = (0.003 * rng.standard_normal(6 * sr)).astype(np.float32)
+    y = np.concatenate([gap, utts[0], gap, utts[1], gap[: 2 * sr], utts[2], gap])
+    y[-sr:] = 0.0  # digital silence at the end
+    model = SileroVAD(device="cpu")
+    full, _ = model.probabilities(y, sr, skip_quiet_db=None)
+    gated, _ = model.probabilities(y, sr)
+    skipped = gated == 0.0
+    assert 0.3 < skipped.mean() < 0.8  # the long pauses are not run
+    assert (full[skipped] < 0.35).all()  # the model would have called them non-speech
+    assert np.mean((full > 0.5) == (gated > 0.5)) > 0.99
+    assert cxaudio.vad(y, sr) == _segments_from(full, sr)
+
+
+def _segments_from(prob: np.ndarray, sr: int) -> list[Segment]:
+    from cxaudio.vad.api import _to_segments
+
+    starts, ends = hysteresis_segments(prob, 0.5, 0.35, math.ceil(0.25 / 0.032), 4)
+    return _to_segments(starts, ends, 0.032, 0.032, 0.03, 0.0 + len(prob) * 0.032)
 
 
 def test_silero_matches_direct_onnx_reference() -> None:
@@ -167,7 +204,8 @@ def test_silero_matches_direct_onnx_reference() -> None:
         out, state = sess.run(None, {"input": x, "state": state, "sr": np.array(sr, np.int64)})
         context = x[:, -64:]
         want.append(out[0, 0])
-    got, _ = SileroVAD(device="cpu").probabilities(y, sr, piece_s=math.inf)
+    model = SileroVAD(device="cpu")
+    got, _ = model.probabilities(y, sr, piece_s=math.inf, skip_quiet_db=None)
     np.testing.assert_allclose(got, np.array(want), atol=1e-5)
 
 
