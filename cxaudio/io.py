@@ -275,6 +275,7 @@ def load(
         file_sr = int(fh.samplerate)
         start = int(round(offset_s * file_sr))
         count = -1 if duration_s is None else int(round(duration_s * file_sr))
+        total = int(fh.frames)
         try:
             if start:
                 fh.seek(min(start, max(fh.frames, 0)))
@@ -282,6 +283,11 @@ def load(
         except (sf.LibsndfileError, RuntimeError) as exc:
             raise AudioFileError(f"{p}: cannot decode samples: corrupt data ({exc})") from None
     n = data.shape[0]
+    if n == 0 and start > 0:
+        raise AudioFileError(
+            f"{p}: offset_s={offset_s} is at or past the end of the audio "
+            f"({max(total, 0) / file_sr:.3f} s)"
+        )
     if n == 0:
         raise AudioFileError(f"{p}: no audio samples (header declares {file_sr} Hz but no data)")
     if n < min_duration_s * file_sr:

@@ -195,5 +195,7 @@ def test_missing_file_and_bad_parameters(tmp_path: Path) -> None:
     sf.write(p, np.zeros(800, np.float32), 8000)
     with pytest.raises(ParameterError, match="sr=-1"):
         cxaudio.load(p, sr=-1)
+    with pytest.raises(AudioFileError, match="offset_s=5 is at or past the end"):
+        cxaudio.load(p, offset_s=5)
     with pytest.raises(ParameterError, match="block_s=0"):
         next(cxaudio.stream(p, block_s=0))
