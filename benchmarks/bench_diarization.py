@@ -51,7 +51,11 @@ def write_calls(folder: Path, n: int, *, stereo: bool, seed: int) -> list[dict]:
     from cxaudio.synth.archive import archive_specs
 
     specs = archive_specs(
-        n_calls=n, seed=seed, stereo_fraction=1.0 if stereo else 0.0, mulaw_fraction=0.25
+        n_calls=n,
+        seed=seed,
+        stereo_fraction=1.0 if stereo else 0.0,
+        mulaw_fraction=0.25,
+        min_duration_s=125.0,
     )
     out = []
     for name, kind, spec in specs:
@@ -183,7 +187,7 @@ def write_long(path: Path, hours: float, seed: int) -> float:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--calls", type=int, default=20, help="calls per layout (mono, stereo)")
+    ap.add_argument("--calls", type=int, default=20, help="calls per layout; 0: long file only")
     ap.add_argument("--long-hours", type=float, default=6.0, help="0 to skip the long file")
     ap.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda"])
     ap.add_argument("--seed", type=int, default=2026)
@@ -203,7 +207,7 @@ def main() -> int:
     threads = 1 if args.device == "cpu" else 0
     with tempfile.TemporaryDirectory(prefix="cx_bench_diar_") as tmp:
         folder = Path(tmp)
-        for layout, stereo in (("stereo", True), ("mono", False)):
+        for layout, stereo in (("stereo", True), ("mono", False)) if args.calls > 0 else ():
             t = time.perf_counter()
             sub = folder / layout
             sub.mkdir()

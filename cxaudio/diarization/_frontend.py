@@ -22,7 +22,7 @@ TARGET_DBFS = -30.0  # Resemblyzer's volume normalisation target (increase only)
 __all__ = ["FRAME_S", "HOP", "N_FFT", "N_MELS", "SAMPLE_RATE", "mel_filterbank", "mel_power"]
 
 
-def _hz_to_mel(f: np.ndarray) -> np.ndarray:
+def _hz_to_mel(f: float | np.ndarray) -> np.ndarray:
     f = np.asarray(f, dtype=np.float64)
     f_sp = 200.0 / 3
     mel = f / f_sp
@@ -32,7 +32,7 @@ def _hz_to_mel(f: np.ndarray) -> np.ndarray:
     return mel
 
 
-def _mel_to_hz(m: np.ndarray) -> np.ndarray:
+def _mel_to_hz(m: float | np.ndarray) -> np.ndarray:
     m = np.asarray(m, dtype=np.float64)
     f_sp = 200.0 / 3
     min_log_hz, min_log_mel, logstep = 1000.0, 1000.0 / f_sp, np.log(6.4) / 27.0

@@ -360,16 +360,21 @@ def _cluster_windows(
 ) -> np.ndarray:
     n = len(emb)
     weights = windows[:, 1].astype(np.float64)
-    kw = dict(
-        method=p.cluster_method,
-        num_speakers=num_speakers,
-        min_speakers=min_speakers,
-        max_speakers=max_speakers,
-    )
+
+    def run(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+        return cluster(
+            x,
+            method=p.cluster_method,
+            num_speakers=num_speakers,
+            min_speakers=min_speakers,
+            max_speakers=max_speakers,
+            weights=w,
+        )
+
     if n <= p.max_cluster_windows:
-        return cluster(emb, weights=weights, **kw)
+        return run(emb, weights)
     pick = np.sort(np.random.default_rng(0).choice(n, p.max_cluster_windows, replace=False))
-    sub = cluster(emb[pick], weights=weights[pick], **kw)
+    sub = run(emb[pick], weights[pick])
     cents = np.stack([emb[pick][sub == j].mean(0) for j in range(int(sub.max()) + 1)])
     return np.argmax(emb @ cents.T, axis=1).astype(np.int64)
 
@@ -392,19 +397,32 @@ def _resegment(
     win_label = np.full(n, -1, np.int64)
     for (s, length), lab in zip(windows, labels, strict=True):
         win_label[s : s + length] = lab
-    x = ceps[frames]
     wl = win_label[frames]
-    score = np.zeros((len(frames), k), np.float64)
+    d = ceps.shape[1]
+    step = 200_000  # frames per block: bounded memory on long calls
+    s0 = np.zeros(k)
+    s1 = np.zeros((k, d))
+    s2 = np.zeros((k, d, d))
+    for b0 in range(0, len(frames), step):
+        xb = ceps[frames[b0 : b0 + step]].astype(np.float64)
+        lb = wl[b0 : b0 + step]
+        for j in range(k):
+            own = xb[lb == j]
+            s0[j] += len(own)
+            s1[j] += own.sum(0)
+            s2[j] += own.T @ own
+    score = np.full((len(frames), k), -1e3, np.float64)
     for j in range(k):
-        own = x[wl == j]
-        if len(own) < 2 * x.shape[1]:
-            score[:, j] = -1e3
+        if s0[j] < 2 * d:
             continue
-        mu = own.mean(0)
-        cov = np.cov(own, rowvar=False) + 1e-3 * np.eye(x.shape[1])
+        mu = s1[j] / s0[j]
+        cov = s2[j] / s0[j] - np.outer(mu, mu) + 1e-3 * np.eye(d)
         chol = np.linalg.cholesky(cov)
-        z = np.linalg.solve(chol, (x - mu).T)
-        score[:, j] = -0.5 * (z**2).sum(0) - np.log(np.diag(chol)).sum()
+        whiten = np.linalg.inv(chol).T.astype(np.float32)
+        const = -np.log(np.diag(chol)).sum()
+        for b0 in range(0, len(frames), step):
+            z = (ceps[frames[b0 : b0 + step]] - mu.astype(np.float32)) @ whiten
+            score[b0 : b0 + step, j] = -0.5 * np.einsum("ij,ij->i", z, z) + const
     score += p.label_bonus * (wl[:, None] == np.arange(k)[None])
     gaps = np.diff(frames, prepend=frames[0])
     switch = np.where(gaps > 1, p.gap_switch_cost, p.switch_cost)

@@ -293,3 +293,12 @@ _rebuild_tensor_v2.__module__ = "torch._utils"
 _rebuild_tensor_v2.__qualname__ = "_rebuild_tensor_v2"
 _FloatStorage.__module__ = "torch"
 _FloatStorage.__qualname__ = "FloatStorage"
+
+
+def test_public_api() -> None:
+    import cxaudio.diarization as diar
+
+    assert {"diarize", "embed"} <= set(cxaudio.__all__)
+    assert cxaudio.diarize is diar.diarize and cxaudio.embed is diar.embed
+    for name in diar.__all__:
+        assert hasattr(diar, name)
