@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
 from cxaudio.synth import phrases as ph
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -141,5 +144,5 @@ def calm_down_pair(cast: Cast) -> list[Line]:
     return [Line("agent", cast.fill(a), "calm_down"), Line("customer", cast.fill(c), "calm_down")]
 
 
-def _pick(rng: np.random.Generator, options):  # type: ignore[no-untyped-def]
+def _pick(rng: np.random.Generator, options: Sequence[T]) -> T:
     return options[int(rng.integers(len(options)))]

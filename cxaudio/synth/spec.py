@@ -92,8 +92,9 @@ class Escalation:
 class CallSpec:
     """Everything that decides one synthetic call; the same spec always gives the same call.
 
-    Length: ``n_turns`` utterances when given, otherwise about ``duration_s`` seconds (the call
-    ends with its closing turns once that length is reached). Audio: ``sr`` Hz, telephone band
+    Length: exactly ``n_turns`` utterances when given, otherwise at least ``duration_s`` seconds
+    (the call ends with its closing turns once that length is reached; every requested event is
+    placed, so a short ``duration_s`` with many events gives a longer call). Audio: ``sr`` Hz, telephone band
     300–3400 Hz, stereo (agent channel 0, customer channel 1) or a mono mix, G.711 µ-law in
     the written file when ``mulaw``. ``snr_db`` adds band-limited background noise at that
     ratio to the quieter party's speech level (``None``: no noise). ``turn_gap_s`` bounds the
