@@ -41,8 +41,10 @@ def pitch(
     voicing_threshold`` and its level is above ``silence_db`` dBFS. The period is the first dip of
     ``d'`` below ``threshold`` (followed to its minimum), refined by parabolic interpolation.
 
-    Frames match ``librosa.pyin(y, sr=sr, frame_length=frame_length, hop_length=hop_length)``:
-    ``frame_length`` samples, centred (zero padding), difference window ``frame_length // 2``.
+    Frames match ``librosa.pyin(y, sr=sr, frame_length=frame_length, hop_length=hop_length)``
+    (``1 + len(y) // hop_length`` frames, difference window ``frame_length // 2``); with ``center``
+    the two compared windows are centred on ``t * hop_length`` (for a mid-range period), so f0
+    is measured at the frame's time rather than ~win/2 earlier.
     Defaults: ``frame_length`` = 2 periods of ``fmin`` (+2 samples), ``hop_length`` 10 ms.
 
     >>> f0_hz, voiced, prob = cxaudio.pitch(y, 8000, fmin=60, fmax=400)
@@ -74,7 +76,8 @@ def pitch(
         )
     n_frames = frames_count(y.size, frame_length, hop, center)
     if center:
-        pad = frame_length // 2
+        # centre the compared windows (x[j] and x[j + tau], j < win) on t * hop for a mid-range tau
+        pad = win // 2 + (tau_min + tau_max) // 4
         x = np.zeros(y.size + 2 * pad + frame_length, np.float32)
         x[pad : pad + y.size] = y
     else:
