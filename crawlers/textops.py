@@ -36,8 +36,8 @@ class TextOps:
     analysis: Callable[[str], str]  # social-text normalization: input of brands, dedupe, models
     mask_pii: Callable[[str], str]
     brands: Callable[[str], list[str]] | None  # brand names found in analysis text
-    sentiment_batch: Callable[[list[str]], list[Scored]]
-    aspects: Callable[[str], list[AspectScore]]
+    sentiment_batch: Callable[[list[str]], list[Scored]] | None  # None: records get none
+    aspects: Callable[[str], list[AspectScore]] | None
     near_duplicates: Callable[[float], NearDuplicateIndex]
     models: dict[str, str] = field(default_factory=dict)
 
@@ -56,16 +56,17 @@ def load_text_ops(spec: str | Callable[[], TextOps]) -> TextOps:
 
 # -- cxtext ----------------------------------------------------------------------------------
 def cxtext_ops() -> TextOps:
-    """Bind cxtext's normalize, mask_pii, brands, dedupe, sentiment_batch and aspects."""
+    """Bind cxtext's normalize, mask_pii, brands, dedupe, sentiment_batch and aspects.
+
+    normalize, mask_pii, brands and dedupe are required; without ``sentiment_batch`` or
+    ``aspects`` (older cxtext) records are stored without them and a warning says so.
+    """
     import cxtext
 
-    missing = [
-        n for n in ("normalize", "mask_pii", "brands", "sentiment_batch", "aspects")
-        if not hasattr(cxtext, n)
-    ]
+    missing = [n for n in ("normalize", "mask_pii", "brands") if not hasattr(cxtext, n)]
     if missing:
         raise ImportError(
-            f"cxtext lacks {missing}; this cxkit build cannot score social text "
+            f"cxtext lacks {missing}; this cxkit build cannot process social text "
             "(set CX_TEXT_OPS='crawlers.textops:basic_ops' to crawl with the basic stand-ins)"
         )
     from cxtext.dedupe import NearDuplicateIndex as CxIndex
@@ -73,11 +74,22 @@ def cxtext_ops() -> TextOps:
     def brands(text: str) -> list[str]:
         return [span.brand for span in cxtext.brands(text)]
 
-    def sentiment_batch(texts: list[str]) -> list[Scored]:
-        return [(s.label, float(s.score)) for s in cxtext.sentiment_batch(texts)]
+    sentiment_batch: Callable[[list[str]], list[Scored]] | None = None
+    aspects: Callable[[str], list[AspectScore]] | None = None
+    if hasattr(cxtext, "sentiment_batch"):
 
-    def aspects(text: str) -> list[AspectScore]:
-        return [(a.aspect, a.label, float(a.score)) for a in cxtext.aspects(text)]
+        def sentiment_batch(texts: list[str]) -> list[Scored]:
+            return [(s.label, float(s.score)) for s in cxtext.sentiment_batch(texts)]
+
+    else:
+        log.warning("cxtext has no sentiment_batch: social records are stored without sentiment")
+    if hasattr(cxtext, "aspects"):
+
+        def aspects(text: str) -> list[AspectScore]:
+            return [(a.aspect, a.label, float(a.score)) for a in cxtext.aspects(text)]
+
+    else:
+        log.warning("cxtext has no aspects: social records are stored without aspects")
 
     models: dict[str, str] = {}
     version = getattr(cxtext, "__version__", None)
