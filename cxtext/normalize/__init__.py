@@ -103,8 +103,10 @@ class Normalizer:
         self.emoji = {k: v for k, v in symbols.items() if not k.isascii()}
         self.emoticons = {k: v for k, v in symbols.items() if k.isascii()}
         self._emoticon_re = _emoticon_regex(self.emoticons)
-        self._cache: dict[str, str] = {}  # raw token -> normalized token (a dict: lru_cache
-        self._cache_size = cache_size  # costs 4x more per hit, and hits are the hot path)
+        # raw token -> normalized token; a plain dict, cleared when full (lru_cache costs ~4x
+        # more per hit, and hits are the hot path)
+        self._cache: dict[str, str] = {}
+        self._cache_size = cache_size
 
     def __call__(
         self,
@@ -114,11 +116,8 @@ class Normalizer:
         lowercase: bool | None = None,
         max_chars: int = DEFAULT_MAX_CHARS,
     ) -> str:
-        text = check_text(text, max_chars=max_chars)
+        text = _prepare(text, max_chars)
         lower = social if lowercase is None else lowercase
-        if not text.isascii():
-            text = unicodedata.normalize("NFC", text)
-            text = _ODD.sub(_odd_repl, text)
         if not social:
             return self._standard(text, lower)
         return " ".join(self._social_tokens(text, lower))
@@ -127,11 +126,7 @@ class Normalizer:
         self, text: str, *, lowercase: bool = True, max_chars: int = DEFAULT_MAX_CHARS
     ) -> list[str]:
         """The tokens of ``normalize(text, social=True)`` as a list (saves a split)."""
-        text = check_text(text, max_chars=max_chars)
-        if not text.isascii():
-            text = unicodedata.normalize("NFC", text)
-            text = _ODD.sub(_odd_repl, text)
-        return self._social_tokens(text, lowercase)
+        return self._social_tokens(_prepare(text, max_chars), lowercase)
 
     def _standard(self, text: str, lower: bool) -> str:
         text = _SPACES.sub(" ", text).strip()
@@ -145,11 +140,7 @@ class Normalizer:
     def pieces(self, text: str, *, max_chars: int = DEFAULT_MAX_CHARS) -> list[str]:
         """The lower-cased raw tokens of ``text`` before the per-token steps: map each through
         :meth:`token` to get :meth:`tokens` (without the collapsing of repeated emoji)."""
-        text = check_text(text, max_chars=max_chars)
-        if not text.isascii():
-            text = unicodedata.normalize("NFC", text)
-            text = _ODD.sub(_odd_repl, text)
-        return self._prepass(text, True).split()
+        return self._prepass(_prepare(text, max_chars), True).split()
 
     def token(self, raw: str) -> str:
         """The normalized form of one raw token (cached)."""
@@ -234,6 +225,14 @@ class Normalizer:
 
     def _emoji_repl(self, match: re.Match[str]) -> str:
         return f" {self.emoji.get(match.group(), 'emo_other')} "
+
+
+def _prepare(text: object, max_chars: int) -> str:
+    """Validated, NFC text with odd spaces, invisible marks, quotes and dashes cleaned."""
+    text = check_text(text, max_chars=max_chars)
+    if text.isascii():
+        return text
+    return _ODD.sub(_odd_repl, unicodedata.normalize("NFC", text))
 
 
 def _odd_repl(match: re.Match[str]) -> str:
