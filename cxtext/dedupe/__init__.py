@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from types import ModuleType
 
 import numpy as np
 
 from ..errors import TextInputError
 from ..normalize import Normalizer, strip_diacritics
-from . import _kernels
 
 __all__ = ["NearDuplicateIndex", "find_near_duplicates"]
 
@@ -152,7 +152,7 @@ class NearDuplicateIndex:
         offsets = np.zeros(len(parts) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
         buf = np.frombuffer(b"".join(parts), dtype=np.uint8)
-        return _kernels.minhash_signatures(buf, offsets, self._a, self._b, self.shingle)
+        return _numba_kernels().minhash_signatures(buf, offsets, self._a, self._b, self.shingle)
 
     def _insert(self, sigs: np.ndarray) -> np.ndarray:
         n = sigs.shape[0]
@@ -166,11 +166,11 @@ class NearDuplicateIndex:
         if needed > 0.7 * self._table_keys.shape[0]:
             capacity = _pow2(int(needed / 0.5))
             log.debug("growing the LSH table to %d slots", capacity)
-            self._table_keys, self._table_vals = _kernels.rehash(
+            self._table_keys, self._table_vals = _numba_kernels().rehash(
                 self._table_keys, self._table_vals, capacity
             )
-        band_keys = _kernels.band_keys(sigs, self.bands, self.rows)
-        matches, inserted = _kernels.lsh_insert(
+        band_keys = _numba_kernels().band_keys(sigs, self.bands, self.rows)
+        matches, inserted = _numba_kernels().lsh_insert(
             sigs, band_keys, first, self._sigs, self._table_keys, self._table_vals, self.threshold
         )
         self._entries += inserted
@@ -193,6 +193,13 @@ def find_near_duplicates(
     index = NearDuplicateIndex(threshold, capacity=max(1, len(texts)), **options)
     found = index._add_ids(texts, keys=None, chunk_size=50_000, hook=hook)
     return [None if m < 0 else int(m) for m in found]
+
+
+def _numba_kernels() -> ModuleType:
+    """The numba kernels, imported on first use (numba takes ~0.5 s to import)."""
+    from . import _kernels as kernels
+
+    return kernels
 
 
 def _pow2(n: int) -> int:
