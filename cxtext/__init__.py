@@ -8,11 +8,15 @@ One verb per task at the package root:
 - :func:`word_tokenize` — Vietnamese word segmentation (underthesea, offline).
 - :func:`mask_pii` / :func:`find_pii` — phone numbers, e-mails, ID and account numbers.
 - :func:`brands` — brand and competitor mentions from a YAML lexicon (:class:`BrandLexicon`).
+- :func:`find_near_duplicates` / :class:`NearDuplicateIndex` — MinHash-LSH near-duplicates.
+
+Batch scoring of files into VoC records is :func:`cxtext.batch.score_file` (``cx text score``).
 
 Errors derive from :class:`CxTextError` (see :mod:`cxtext.errors`).
 """
 
 from .brands import BrandLexicon, BrandSpan, brands
+from .dedupe import NearDuplicateIndex, find_near_duplicates
 from .errors import CxTextError, LexiconError, ModelError, TextInputError
 from .normalize import Normalizer, normalize, strip_diacritics
 from .pii import PiiSpan, find_pii, mask_pii
@@ -24,10 +28,12 @@ __all__ = [
     "CxTextError",
     "LexiconError",
     "ModelError",
+    "NearDuplicateIndex",
     "Normalizer",
     "PiiSpan",
     "TextInputError",
     "brands",
+    "find_near_duplicates",
     "find_pii",
     "mask_pii",
     "normalize",
