@@ -183,14 +183,19 @@ def find_near_duplicates(
     *,
     threshold: float = 0.7,
     hook: ProgressHook | None = None,
-    **options: int,
+    bands: int = 20,
+    rows: int = 5,
+    shingle: int = 5,
+    seed: int = 1,
 ) -> list[int | None]:
     """For each text, the index of an earlier near-duplicate in ``texts`` (None if none).
 
-    ``options`` go to :class:`NearDuplicateIndex` (bands, rows, shingle, seed). ``hook(done,
-    total)`` is called after each chunk.
+    ``bands``, ``rows``, ``shingle`` and ``seed`` are those of :class:`NearDuplicateIndex`.
+    ``hook(done, total)`` is called after each chunk.
     """
-    index = NearDuplicateIndex(threshold, capacity=max(1, len(texts)), **options)
+    index = NearDuplicateIndex(
+        threshold, bands=bands, rows=rows, shingle=shingle, seed=seed, capacity=max(1, len(texts))
+    )
     found = index._add_ids(texts, keys=None, chunk_size=50_000, hook=hook)
     return [None if m < 0 else int(m) for m in found]
 

@@ -28,8 +28,10 @@ def read_tsv(path: str | Path, *, what: str) -> dict[str, str]:
     try:
         content = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise LexiconError(f"{path}:{line}: {what} lexicon is not UTF-8 ({exc.reason})") from None
+        bad_line = raw[: exc.start].count(b"\n") + 1
+        raise LexiconError(
+            f"{path}:{bad_line}: {what} lexicon is not UTF-8 ({exc.reason})"
+        ) from None
     entries: dict[str, str] = {}
     for lineno, line in enumerate(content.splitlines(), start=1):
         if not line.strip() or line.lstrip().startswith("#"):
