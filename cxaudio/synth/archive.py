@@ -143,8 +143,8 @@ def _jobs(
     for name, value in (("stereo_fraction", stereo_fraction), ("mulaw_fraction", mulaw_fraction)):
         if not 0.0 <= value <= 1.0:
             raise ParameterError(f"{name}={value!r} must be between 0 and 1")
-    if not 20.0 <= min_duration_s <= 4 * 3600:
-        raise ParameterError(f"min_duration_s={min_duration_s!r} must be between 20 s and 4 hours")
+    if not 20.0 <= min_duration_s <= 12 * 3600:
+        raise ParameterError(f"min_duration_s={min_duration_s!r} must be between 20 s and 12 hours")
     max_duration_s = 1.25 * min_duration_s if max_duration_s is None else max_duration_s
     if max_duration_s < min_duration_s:
         raise ParameterError(

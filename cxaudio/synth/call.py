@@ -22,6 +22,8 @@ from cxaudio.types import Diarization, SpeakerTurn
 log = logging.getLogger(__name__)
 
 GENERATOR_VERSION = 1
+_CHUNK = 1 << 20
+_MEASURE_S = 600.0
 SEMITONES_PER_PITCH_UNIT = 4.1 / 20.0  # espeak-ng -p, measured on vi+f3 / vi+m3
 
 
@@ -360,19 +362,15 @@ class _Builder:
         spec, sr = self.spec, self.sr
         last_n = max(p.end_n for p in self.placed)
         total_n = last_n + int(round(float(noise_rng.uniform(0.4, 1.0)) * sr))
-        channels = np.zeros((2, total_n), dtype=np.float32)
+        audio = np.zeros((2 if spec.stereo else 1, total_n), dtype=np.float32)
         for p in self.placed:
-            ch = 0 if p.line.speaker == "agent" else 1
-            channels[ch, p.start_n : p.end_n] += p.speech.audio * np.float32(p.gain)
-        audio = channels if spec.stereo else channels.sum(axis=0, keepdims=True)
+            ch = 0 if p.line.speaker == "agent" or not spec.stereo else 1
+            audio[ch, p.start_n : p.end_n] += p.speech.audio * np.float32(p.gain)
         if spec.snr_db is not None:
             level = min(spec.agent_level_dbfs, spec.customer_level_dbfs) - spec.snr_db
-            sos = butter(4, BAND_HZ, btype="bandpass", fs=sr, output="sos")
             for ch in range(audio.shape[0]):
-                noise = sosfilt(sos, noise_rng.standard_normal(total_n))
-                noise *= 10.0 ** (level / 20.0) / max(float(np.sqrt(np.mean(noise**2))), 1e-12)
-                audio[ch] += noise.astype(np.float32)
-        peak = float(np.max(np.abs(audio)))
+                _add_noise(audio[ch], 10.0 ** (level / 20.0), sr, noise_rng)
+        peak = max(float(np.abs(audio[:, i : i + _CHUNK]).max()) for i in range(0, total_n, _CHUNK))
         scale = 1.0 if peak <= 0.98 else 0.98 / peak
         if scale != 1.0:
             audio *= np.float32(scale)
@@ -473,17 +471,24 @@ class _Builder:
 
     def _measured_rise(self) -> dict[str, float]:
         """Customer loudness (RMS dB) and median pitch (semitones) of the escalated speech
-        relative to the customer's other speech, measured on the clean signal."""
-        parts: dict[bool, list[np.ndarray]] = {True: [], False: []}
-        for p in self.placed:
-            if p.line.speaker == "customer":
-                parts[p.line.escalated] += [
-                    p.speech.audio[a:b] * p.gain for a, b in p.speech.segments
-                ]
+        relative to the customer's other speech, measured on the clean signal (on at most
+        ``_MEASURE_S`` seconds of each, utterances picked evenly through the call)."""
+        parts: dict[bool, list[np.ndarray]] = {}
+        for escalated in (True, False):
+            placed = [
+                p
+                for p in self.placed
+                if p.line.speaker == "customer" and p.line.escalated == escalated
+            ]
+            total = sum(p.speech.audio.shape[-1] for p in placed) / self.sr
+            step = max(1, int(np.ceil(total / _MEASURE_S)))
+            parts[escalated] = [
+                p.speech.audio[a:b].astype(np.float64) * p.gain
+                for p in placed[::step]
+                for a, b in p.speech.segments
+            ]
         up, calm = np.concatenate(parts[True]), np.concatenate(parts[False])
-        gain = 10 * np.log10(
-            np.mean(up.astype(np.float64) ** 2) / np.mean(calm.astype(np.float64) ** 2)
-        )
+        gain = 10 * np.log10(np.mean(up**2) / np.mean(calm**2))
         f_up, f_calm = median_f0(up, self.sr), median_f0(calm, self.sr)
         semitones = 12 * np.log2(f_up / f_calm) if f_up > 0 and f_calm > 0 else float("nan")
         return {"gain_db": round(float(gain), 2), "pitch_semitones": round(float(semitones), 2)}
@@ -496,24 +501,39 @@ def median_f0(y: np.ndarray, sr: int, *, fmin: float = 60.0, fmax: float = 400.0
     if len(y) < frame:
         return 0.0
     n = 1 + (len(y) - frame) // hop
-    idx = np.arange(frame)[None, :] + hop * np.arange(n)[:, None]
-    x = y.astype(np.float64)[idx]
-    x -= x.mean(axis=1, keepdims=True)
-    energy = np.sum(x**2, axis=1)
-    loud = energy > 0.1 * np.median(energy[energy > 0]) if np.any(energy > 0) else energy > 0
-    spec = np.fft.rfft(x, n=2 * frame, axis=1)
-    ac = np.fft.irfft(np.abs(spec) ** 2, axis=1)[:, :frame]
     lo, hi = int(sr / fmax), min(int(sr / fmin), frame - 1)
-    # normalize by the energy of the overlapping parts so long lags are not penalized
-    norm = (
-        ac[:, lo : hi + 1] / np.maximum(ac[:, :1], 1e-12) * frame / (frame - np.arange(lo, hi + 1))
-    )
-    best = np.argmax(norm, axis=1)
-    peak = norm[np.arange(n), best]
-    voiced = loud & (peak > 0.6)
-    if not np.any(voiced):
-        return 0.0
-    return float(np.median(sr / (lo + best[voiced])))
+    lags = np.arange(lo, hi + 1)
+    y64 = y.astype(np.float64)
+    f0s, energies = [], []
+    for first in range(0, n, 2048):  # blocks of frames keep memory small on long calls
+        count = min(2048, n - first)
+        idx = np.arange(frame)[None, :] + hop * (first + np.arange(count))[:, None]
+        x = y64[idx]
+        x -= x.mean(axis=1, keepdims=True)
+        ac = np.fft.irfft(np.abs(np.fft.rfft(x, n=2 * frame, axis=1)) ** 2, axis=1)[:, :frame]
+        # normalize by the overlap length so long lags are not penalized
+        norm = ac[:, lo : hi + 1] / np.maximum(ac[:, :1], 1e-12) * frame / (frame - lags)
+        best = np.argmax(norm, axis=1)
+        voiced = norm[np.arange(count), best] > 0.6
+        f0s.append(np.where(voiced, sr / (lo + best), 0.0))
+        energies.append(ac[:, 0])
+    f0, energy = np.concatenate(f0s), np.concatenate(energies)
+    loud = energy > 0.1 * np.median(energy[energy > 0]) if np.any(energy > 0) else energy > 0
+    keep = loud & (f0 > 0)
+    return float(np.median(f0[keep])) if np.any(keep) else 0.0
+
+
+def _add_noise(y: np.ndarray, rms: float, sr: int, rng: np.random.Generator) -> None:
+    """Add telephone-band Gaussian noise of RMS ``rms`` to ``y`` in place, chunk by chunk."""
+    sos = butter(4, BAND_HZ, btype="bandpass", fs=sr, output="sos")
+    impulse = np.zeros(sr)
+    impulse[0] = 1.0
+    gain = rms / float(np.sqrt(np.sum(sosfilt(sos, impulse) ** 2)))  # white noise power is 1
+    zi = np.zeros((sos.shape[0], 2))
+    for i in range(0, len(y), _CHUNK):
+        n = min(_CHUNK, len(y) - i)
+        noise, zi = sosfilt(sos, rng.standard_normal(n, dtype=np.float32), zi=zi)
+        y[i : i + n] += (noise * gain).astype(np.float32)
 
 
 def _t(n: int, sr: int) -> float:

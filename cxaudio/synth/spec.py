@@ -123,9 +123,9 @@ class CallSpec:
             raise ParameterError("CallSpec needs n_turns or duration_s; both are None")
         if self.n_turns is not None and not (isinstance(self.n_turns, int) and self.n_turns >= 4):
             raise ParameterError(f"CallSpec.n_turns={self.n_turns!r} must be an integer >= 4")
-        if self.duration_s is not None and not 10.0 <= self.duration_s <= 4 * 3600:
+        if self.duration_s is not None and not 10.0 <= self.duration_s <= 12 * 3600:
             raise ParameterError(
-                f"CallSpec.duration_s={self.duration_s!r} must be between 10 s and 4 hours"
+                f"CallSpec.duration_s={self.duration_s!r} must be between 10 s and 12 hours"
             )
         if self.sr not in (8000, 16000):
             raise ParameterError(f"CallSpec.sr={self.sr!r} must be 8000 or 16000")

@@ -13,7 +13,9 @@ Definitions (SPEC section 4, Contact Lens style), on the union of each party's s
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import accumulate
 from typing import Any
 
 Interval = tuple[float, float]
@@ -65,17 +67,22 @@ def segment_truth(segments: Mapping[str, Sequence[Interval]], duration_s: float)
     interruptions: dict[str, list[dict[str, Any]]] = {p: [] for p in PARTIES}
     for p in PARTIES:
         other = "customer" if p == "agent" else "agent"
+        theirs = sorted(segments.get(other, ()))
+        starts = [a for a, _ in theirs]
+        reach = list(accumulate((b for _, b in theirs), max))  # latest end so far
         for s_start, s_end in sorted(segments.get(p, ())):
-            for o_start, o_end in segments.get(other, ()):
-                if o_start < s_start < o_end:
-                    interruptions[p].append(
-                        {
-                            "start": _r(s_start),
-                            "overlap_s": _r(min(s_end, o_end) - s_start),
-                            "interrupted": other,
-                        }
-                    )
-                    break
+            k = bisect_left(starts, s_start) - 1  # their segments that start before ours
+            if k < 0 or reach[k] <= s_start:
+                continue
+            while theirs[k][1] <= s_start:  # the one that covers our start
+                k -= 1
+            interruptions[p].append(
+                {
+                    "start": _r(s_start),
+                    "overlap_s": _r(min(s_end, theirs[k][1]) - s_start),
+                    "interrupted": other,
+                }
+            )
     ordered = sorted((a, b, p) for p in PARTIES for a, b in segments.get(p, ()))
     turns = sum(1 for i, t in enumerate(ordered) if i == 0 or t[2] != ordered[i - 1][2])
     first = anyone[0][0] if anyone else 0.0

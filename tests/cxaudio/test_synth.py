@@ -22,8 +22,10 @@ from cxaudio.synth import (
     Overlap,
     TTSUnavailableError,
     Voice,
+    count_silences,
     generate_archive,
     generate_call,
+    segment_truth,
 )
 from cxaudio.synth.call import median_f0
 from cxaudio.types import read_rttm
@@ -141,6 +143,43 @@ def test_truth_agrees_with_rttm_recomputed_on_a_grid(busy_call, tmp_path: Path) 
         i["overlap_s"] for p in ("agent", "customer") for i in truth["interruptions"][p]
     )
     assert overlaps == pytest.approx([1.2, 1.5], abs=1e-6)
+
+
+def test_segment_truth_on_hand_made_segments() -> None:
+    segments = {
+        "agent": [(1.0, 4.0), (4.2, 6.0), (12.0, 15.0)],
+        "customer": [(6.5, 9.0), (14.0, 16.0), (16.5, 18.0)],
+    }
+    t = segment_truth(segments, 20.0)
+    assert t["talk_s"] == {"agent": pytest.approx(7.8), "customer": pytest.approx(6.0)}
+    assert t["talk_pct"]["agent"] == pytest.approx(39.0)
+    assert t["overtalk_s"] == pytest.approx(1.0)
+    assert [(x["start"], x["end"]) for x in t["silences"]] == [
+        (4.0, 4.2),
+        (6.0, 6.5),
+        (9.0, 12.0),
+        (16.0, 16.5),
+    ]
+    assert count_silences(t, min_s=3.0) == 1
+    assert t["interruptions"]["customer"] == [
+        {"start": 14.0, "overlap_s": 1.0, "interrupted": "agent"}
+    ]
+    assert t["interruptions"]["agent"] == []
+    assert t["n_turns"] == 4  # agent, customer, agent, customer
+    assert t["non_talk_s"] == pytest.approx(20.0 - 12.8)
+    assert (t["leading_silence_s"], t["trailing_silence_s"]) == (1.0, 2.0)
+
+
+def test_noise_is_at_the_requested_snr(tts: EspeakTTS) -> None:
+    spec = CallSpec(n_turns=8, seed=4, snr_db=20.0, stereo=True)
+    call = generate_call(spec, tts=tts)
+    y, sr = call.audio[0], call.sr
+    quiet = np.ones(y.shape[0], dtype=bool)
+    for s in call.segments:
+        quiet[int(s.start * sr) - 80 : int(s.end * sr) + 80] = False
+    noise_db = 10 * np.log10(np.mean(y[quiet].astype(np.float64) ** 2))
+    want = call.truth["levels_dbfs"]["customer"] - 20.0
+    assert noise_db == pytest.approx(want, abs=1.0)
 
 
 def test_explicit_gap_and_overlap_positions(tts: EspeakTTS) -> None:
