@@ -31,8 +31,13 @@ from pathlib import Path
 from typing import Any
 
 CLI = "import sys; from cxvoc.cli import main; sys.argv[0] = 'cx'; main()"
-RELAXED = {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS": 32,
-           "CONCURRENT_REQUESTS_PER_DOMAIN": 16, "HTTPCACHE_ENABLED": False}
+RELAXED = {
+    "AUTOTHROTTLE_ENABLED": False,
+    "DOWNLOAD_DELAY": 0,
+    "CONCURRENT_REQUESTS": 32,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+    "HTTPCACHE_ENABLED": False,
+}
 VARIANTS: dict[str, dict[str, Any]] = {
     "scrapy-bare": {"ITEM_PIPELINES": {}, "SPIDER_MIDDLEWARES": {}},
     "cx-basic": {"CX_TEXT_OPS": "crawlers.textops:basic_ops"},
@@ -41,9 +46,22 @@ VARIANTS: dict[str, dict[str, Any]] = {
 
 
 def _crawl(sources: Path, folder: Path, settings: dict[str, Any]) -> dict[str, Any]:
-    cmd = [sys.executable, "-c", CLI, "social", "crawl", "--sources", str(sources),
-           "--out", str(folder / "voc.duckdb"), "--salt", "bench", "--json",
-           "--log-level", "ERROR"]
+    cmd = [
+        sys.executable,
+        "-c",
+        CLI,
+        "social",
+        "crawl",
+        "--sources",
+        str(sources),
+        "--out",
+        str(folder / "voc.duckdb"),
+        "--salt",
+        "bench",
+        "--json",
+        "--log-level",
+        "ERROR",
+    ]
     for key, value in {**RELAXED, **settings}.items():
         cmd += ["--set", f"{key}={value if isinstance(value, str) else json.dumps(value)}"]
     t0 = time.perf_counter()
@@ -91,14 +109,27 @@ def main() -> None:
 
     from crawlers.testing import FixtureServer, FixtureSite, sources_yaml
 
-    site = FixtureSite(seed=1, n_articles=args.articles, n_threads=args.threads,
-                       posts_per_page=args.posts_per_page, n_reviews=50, slow_s=0.0)
+    site = FixtureSite(
+        seed=1,
+        n_articles=args.articles,
+        n_threads=args.threads,
+        posts_per_page=args.posts_per_page,
+        n_reviews=50,
+        slow_s=0.0,
+    )
     report: dict[str, Any] = {
         "benchmark": "bench_crawl",
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                    "platform": platform.platform()},
-        "site": {"pages": len(site.pages), "articles": args.articles, "threads": args.threads,
-                 "posts_per_page": args.posts_per_page},
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+        },
+        "site": {
+            "pages": len(site.pages),
+            "articles": args.articles,
+            "threads": args.threads,
+            "posts_per_page": args.posts_per_page,
+        },
         "settings": RELAXED,
         "variants": {},
     }
@@ -114,10 +145,16 @@ def main() -> None:
     for name, v in report["variants"].items():
         if bare and name != "scrapy-bare" and bare["crawl_s"]:
             v["crawl_time_vs_bare"] = round(v["crawl_s"] / bare["crawl_s"], 2)
-    best = [v["pipeline_items_per_s"] for n, v in report["variants"].items()
-            if v.get("pipeline_items_per_s")]
-    report["acceptance"] = {"pipeline_items_per_s_min": min(best) if best else None,
-                            "target": 1000, "met": bool(best) and min(best) >= 1000}
+    best = [
+        v["pipeline_items_per_s"]
+        for n, v in report["variants"].items()
+        if v.get("pipeline_items_per_s")
+    ]
+    report["acceptance"] = {
+        "pipeline_items_per_s_min": min(best) if best else None,
+        "target": 1000,
+        "met": bool(best) and min(best) >= 1000,
+    }
     text = json.dumps(report, ensure_ascii=False, indent=2)
     print(text)
     if args.out:

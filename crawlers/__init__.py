@@ -9,7 +9,15 @@ this module imports them only when a crawl starts.
 
 from .errors import CrawlerError, SourcesError
 from .run import CrawlResult, crawl
-from .sources import BrandSpec, Limits, Selectors, Source, SourcesConfig, load_sources, parse_sources
+from .sources import (
+    BrandSpec,
+    Limits,
+    Selectors,
+    Source,
+    SourcesConfig,
+    load_sources,
+    parse_sources,
+)
 from .summary import BrandSummary, SocialSummary, social_summary
 
 __all__ = [

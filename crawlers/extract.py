@@ -115,12 +115,18 @@ def _main_text(sel: Selector, *, url: str) -> str | None:
 
     html = sel.get()
     text = trafilatura.extract(
-        html, url=url, include_comments=False, include_tables=False, deduplicate=False,
-        favor_precision=True, with_metadata=False,
+        html,
+        url=url,
+        include_comments=False,
+        include_tables=False,
+        deduplicate=False,
+        favor_precision=True,
+        with_metadata=False,
     )
     if text:
         return text
-    paras = sel.xpath(
-        "//article//p//text()[not(ancestor::*[contains(@class,'comment')])]"
-    ).getall() or sel.xpath("//p//text()").getall()
+    paras = (
+        sel.xpath("//article//p//text()[not(ancestor::*[contains(@class,'comment')])]").getall()
+        or sel.xpath("//p//text()").getall()
+    )
     return _join(paras) or None

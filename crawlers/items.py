@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -71,9 +71,7 @@ def parse_time(value: Any, loader_context: dict[str, Any] | None = None) -> str 
     zone = (loader_context or {}).get("zone") or ZoneInfo("Asia/Ho_Chi_Minh")
     parsed: datetime | None = None
     if text.isdigit():  # XenForo data-time: unix seconds
-        from datetime import timezone
-
-        parsed = datetime.fromtimestamp(int(text), tz=timezone.utc)
+        parsed = datetime.fromtimestamp(int(text), tz=UTC)
     else:
         try:
             parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))

@@ -81,7 +81,9 @@ class MalformedPageMiddleware:
     def from_crawler(cls, crawler: Crawler) -> MalformedPageMiddleware:
         return cls(crawler)
 
-    def process_spider_exception(self, response: Response, exception: Exception) -> list[Any] | None:
+    def process_spider_exception(
+        self, response: Response, exception: Exception
+    ) -> list[Any] | None:
         from scrapy.spidermiddlewares.httperror import HttpError
 
         if isinstance(exception, HttpError):  # counted by Scrapy under httperror/

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -60,8 +60,8 @@ class _Stage:
 
     def _timed(self, t0: float) -> None:
         dt = time.perf_counter() - t0
-        self.stats.inc_value("cx/pipeline_seconds", dt)
-        self.stats.inc_value(f"cx/pipeline_seconds/{type(self).__name__}", dt)
+        for key in ("cx/pipeline_seconds", f"cx/pipeline_seconds/{type(self).__name__}"):
+            self.stats.set_value(key, self.stats.get_value(key, 0.0) + dt)
 
 
 class ValidatePipeline(_Stage):
@@ -124,7 +124,9 @@ class BrandFilterPipeline(_Stage):
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        self._matchers: dict[str, tuple[list[tuple[str, re.Pattern[str]]], re.Pattern[str] | None]] = {}
+        self._matchers: dict[
+            str, tuple[list[tuple[str, re.Pattern[str]]], re.Pattern[str] | None]
+        ] = {}
 
     def _matcher(self) -> tuple[list[tuple[str, re.Pattern[str]]], re.Pattern[str] | None]:
         source = self.source
@@ -135,7 +137,10 @@ class BrandFilterPipeline(_Stage):
                 words = sorted({ops.analysis(s).casefold() for s in spec.spellings}, key=len)
                 brands.append((spec.name, _word_pattern(words[::-1])))
             keywords = sorted({ops.analysis(k).casefold() for k in source.keywords}, key=len)
-            self._matchers[source.name] = (brands, _word_pattern(keywords[::-1]) if keywords else None)
+            self._matchers[source.name] = (
+                brands,
+                _word_pattern(keywords[::-1]) if keywords else None,
+            )
         return self._matchers[source.name]
 
     def process_item(self, item: Any) -> Any:
@@ -149,13 +154,18 @@ class BrandFilterPipeline(_Stage):
             n = len(pattern.findall(text))
             if n:
                 counts[name] = n
-        found_by_model = self.state.ops.brands(item["analysis_text"]) if self.state.ops.brands else []
+        found_by_model = (
+            self.state.ops.brands(item["analysis_text"]) if self.state.ops.brands else []
+        )
         watched = {spec.name.casefold(): spec.name for spec in self.source.brands}
+        by_model: dict[str, int] = {}
         for brand in found_by_model:
-            name = watched.get(str(brand).casefold())
-            if name is not None or not watched:
-                key = name or str(brand)
-                counts[key] = counts.get(key, 0) + 1
+            canonical = watched.get(str(brand).casefold())
+            if canonical is not None or not watched:
+                key = canonical or str(brand)
+                by_model[key] = by_model.get(key, 0) + 1
+        for key, n in by_model.items():  # the same mention found both ways counts once
+            counts[key] = max(counts.get(key, 0), n)
         keywords = sorted(set(keyword_re.findall(text))) if keyword_re else []
         self._timed(t0)
         if not counts and not keywords and self.source.require_brand:
@@ -203,8 +213,10 @@ class ScoreAndStorePipeline(_Stage):
         if not salt:
             from .errors import CrawlerError
 
-            raise CrawlerError("CX_AUTHOR_SALT is not set: author pseudonyms need a secret salt "
-                               "(cx social crawl --salt, or the CX_PSEUDONYM_SALT variable)")
+            raise CrawlerError(
+                "CX_AUTHOR_SALT is not set: author pseudonyms need a secret salt "
+                "(cx social crawl --salt, or the CX_PSEUDONYM_SALT variable)"
+            )
         self.salt = str(salt)
         self.out = str(settings.get("CX_OUT", "voc.duckdb"))
         self.config_hash = settings.get("CX_CONFIG_HASH")
@@ -242,8 +254,10 @@ class ScoreAndStorePipeline(_Stage):
         if not isinstance(item, SocialItem):
             return item
         self._items.append(item)
-        if (len(self._items) >= self.batch_size
-                or time.monotonic() - self._last_flush > self.flush_interval_s):
+        if (
+            len(self._items) >= self.batch_size
+            or time.monotonic() - self._last_flush > self.flush_interval_s
+        ):
             self.flush()
         return item
 
@@ -263,21 +277,32 @@ class ScoreAndStorePipeline(_Stage):
         self.stats.inc_value("cx/stored", len(records))
         self.stats.inc_value("cx/batches")
         self._timed(t0)
-        log.info("%s: stored %d records, %d pages done", self.crawler.spider.name,
-                 len(records), len(pages))
+        log.info(
+            "%s: stored %d records, %d pages done",
+            getattr(self.crawler.spider, "name", "?"),
+            len(records),
+            len(pages),
+        )
 
     def _records(self, items: list[SocialItem]) -> list[Any]:
-        from cxvoc import AspectSentiment, Provenance, Record, Sentiment, make_record_id
-        from cxvoc import pseudonymize
+        from cxvoc import (
+            AspectSentiment,
+            Provenance,
+            Record,
+            Sentiment,
+            make_record_id,
+            pseudonymize,
+        )
 
         ops = self.state.ops
         masked = [ops.mask_pii(i["text"]) for i in items]
         analysed = [ops.mask_pii(i["analysis_text"]) for i in items]
-        scores: list[Any] = (ops.sentiment_batch(analysed) if ops.sentiment_batch
-                             else [None] * len(items))
+        scores: list[Any] = (
+            ops.sentiment_batch(analysed) if ops.sentiment_batch else [None] * len(items)
+        )
         provenance = Provenance(models=dict(ops.models), config_hash=self.config_hash)
         source = self.source
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         records = []
         for item, text, scored, plain in zip(items, masked, scores, analysed, strict=True):
             occurred = item.get("published_at")
@@ -296,24 +321,34 @@ class ScoreAndStorePipeline(_Stage):
             if not occurred:
                 attributes["occurred_at_estimated"] = True
             host = urlsplit(item["url"]).netloc
-            records.append(Record(
-                record_id=make_record_id("social", item["native_id"]),
-                source="social",
-                channel=source.channel,
-                brand=(item.get("brands") or [None])[0],
-                occurred_at=datetime.fromisoformat(occurred) if occurred else now,
-                collected_at=now,
-                language=source.language,
-                text=text,
-                author_ref=pseudonymize(f"{host}:{item['author']}", salt=self.salt)
-                if item.get("author") else None,
-                url=item["url"],
-                sentiment=Sentiment(label=scored[0], score=max(-1.0, min(1.0, scored[1])))
-                if scored else None,
-                aspects=tuple(AspectSentiment(aspect=a, label=lab, score=max(-1.0, min(1.0, s)))
-                              for a, lab, s in (ops.aspects(plain) if ops.aspects else ())),
-                attributes=attributes,
-                content_hash=item.get("content_hash"),
-                provenance=provenance,
-            ))
+            records.append(
+                Record(
+                    record_id=make_record_id("social", item["native_id"]),
+                    source="social",
+                    channel=source.channel,
+                    brand=(item.get("brands") or [None])[0],
+                    occurred_at=datetime.fromisoformat(occurred) if occurred else now,
+                    collected_at=now,
+                    language=source.language,
+                    text=text,
+                    author_ref=pseudonymize(f"{host}:{item['author']}", salt=self.salt)
+                    if item.get("author")
+                    else None,
+                    url=item["url"],
+                    sentiment=Sentiment(label=scored[0], score=max(-1.0, min(1.0, scored[1])))
+                    if scored
+                    else None,
+                    aspects=tuple(
+                        AspectSentiment(
+                            aspect=a,
+                            label=lab,  # type: ignore[arg-type]
+                            score=max(-1.0, min(1.0, s)),
+                        )
+                        for a, lab, s in (ops.aspects(plain) if ops.aspects else ())
+                    ),
+                    attributes=attributes,
+                    content_hash=item.get("content_hash"),
+                    provenance=provenance,
+                )
+            )
         return records

@@ -17,7 +17,7 @@ import shutil
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -101,18 +101,21 @@ def crawl_settings(
     settings.set("HTTPCACHE_DIR", str((state_dir / "httpcache").resolve()), priority="cmdline")
     if redis_url:
         require_crawl_extra("scrapy_redis")
-        run = run_id or datetime.now(timezone.utc).strftime("%Y%m%d")
+        run = run_id or datetime.now(UTC).strftime("%Y%m%d")
         base = f"cx:social:{namespace}:run:{run}"
-        settings.setdict({
-            "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
-            "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
-            "SCHEDULER_PERSIST": True,
-            "SCHEDULER_QUEUE_KEY": base + ":%(spider)s:requests",
-            "SCHEDULER_DUPEFILTER_KEY": base + ":%(spider)s:dupefilter",
-            "REDIS_URL": redis_url,
-            "CX_SEEN": redis_url,
-            "CX_SEEN_PREFIX": f"cx:social:{namespace}:seen",
-        }, priority="cmdline")
+        settings.setdict(
+            {
+                "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+                "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+                "SCHEDULER_PERSIST": True,
+                "SCHEDULER_QUEUE_KEY": base + ":%(spider)s:requests",
+                "SCHEDULER_DUPEFILTER_KEY": base + ":%(spider)s:dupefilter",
+                "REDIS_URL": redis_url,
+                "CX_SEEN": redis_url,
+                "CX_SEEN_PREFIX": f"cx:social:{namespace}:seen",
+            },
+            priority="cmdline",
+        )
         extensions = dict(settings.getdict("EXTENSIONS"))
         extensions["crawlers.scaleout.SharedFrontierExtension"] = 600
         settings.set("EXTENSIONS", extensions, priority="cmdline")
@@ -159,9 +162,12 @@ def _prepare_jobdir(jobdir: Path, name: str) -> None:
             log.info("%s: resuming the paused crawl in %s", name, jobdir)
         else:
             if status == "running":
-                log.warning("%s: the previous run did not shut down cleanly; its frontier is "
-                            "discarded and the source restarts (cached pages are revalidated, "
-                            "stored items are not emitted again)", name)
+                log.warning(
+                    "%s: the previous run did not shut down cleanly; its frontier is "
+                    "discarded and the source restarts (cached pages are revalidated, "
+                    "stored items are not emitted again)",
+                    name,
+                )
             shutil.rmtree(jobdir)
     jobdir.mkdir(parents=True, exist_ok=True)
     marker.write_text(json.dumps({"status": "running", "started": time.time()}))
@@ -196,8 +202,16 @@ def crawl(
         raise CrawlerError("salt must be a non-empty secret (author pseudonyms)")
     state = Path(state_dir) if state_dir is not None else state_dir_for(out)
     state.mkdir(parents=True, exist_ok=True)
-    base = crawl_settings(config, out=out, salt=salt, state_dir=state, redis_url=redis_url,
-                          run_id=run_id, namespace=namespace, overrides=settings)
+    base = crawl_settings(
+        config,
+        out=out,
+        salt=salt,
+        state_dir=state,
+        redis_url=redis_url,
+        run_id=run_id,
+        namespace=namespace,
+        overrides=settings,
+    )
     process = CrawlerProcess(base)
     crawlers: dict[str, Any] = {}
     reasons: dict[str, str] = {}
@@ -206,15 +220,20 @@ def crawl(
         crawler = Crawler(SPIDERS[source.type], per_source, init_reactor=i == 0)
         crawlers[source.name] = crawler
 
-        def _closed(spider: Any, reason: str, _name: str = source.name,
-                    _jobdir: str | None = per_source.get("JOBDIR")) -> None:
+        def _closed(
+            spider: Any,
+            reason: str,
+            _name: str = source.name,
+            _jobdir: str | None = per_source.get("JOBDIR"),
+        ) -> None:
             reasons[_name] = reason
             if _jobdir:
                 status = "finished" if reason == "finished" else "paused"
                 if reason not in ("finished", "shutdown"):
                     status = "finished"  # closespider limits: the next run starts afresh
-                Path(_jobdir, _JOB_STATE).write_text(json.dumps({"status": status,
-                                                                 "reason": reason}))
+                Path(_jobdir, _JOB_STATE).write_text(
+                    json.dumps({"status": status, "reason": reason})
+                )
 
         crawler.signals.connect(_closed, signal=signals.spider_closed, weak=False)
         process.crawl(crawler, source=source)

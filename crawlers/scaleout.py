@@ -80,7 +80,9 @@ class SharedFrontierExtension:
             now = time.monotonic()
             self._idle_since = self._idle_since or now
             if now - self._idle_since < self.max_wait_s:
-                log.debug("%s: waiting for %d other worker(s) of this run", spider.name, len(others))
+                log.debug(
+                    "%s: waiting for %d other worker(s) of this run", spider.name, len(others)
+                )
                 raise DontCloseSpider("other workers of this run are busy")
 
     def spider_closed(self, spider: Any, reason: str) -> None:

@@ -13,7 +13,7 @@ import sqlite3
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 __all__ = ["RedisSeenStore", "SeenStore", "SqliteSeenStore", "item_key", "open_seen_store"]
 
@@ -115,7 +115,7 @@ class RedisSeenStore:
     def commit(self, *, items: Iterable[str], pages: Iterable[tuple[str, str]]) -> None:
         items = list(items)
         now = time.time()
-        mapping = {k: json.dumps([m, now]) for k, m in pages}
+        mapping: dict[Any, Any] = {k: json.dumps([m, now]) for k, m in pages}
         pipe = self._r.pipeline(transaction=True)
         if items:
             pipe.sadd(f"{self.prefix}:items", *items)

@@ -130,7 +130,9 @@ class Source(_Model):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not an IANA time zone such as Asia/Ho_Chi_Minh") from None
+            raise ValueError(
+                f"{value!r} is not an IANA time zone such as Asia/Ho_Chi_Minh"
+            ) from None
         return value
 
     @model_validator(mode="after")
@@ -194,12 +196,15 @@ def _merge(defaults: Mapping[str, Any], source: Mapping[str, Any]) -> dict[str, 
 def parse_sources(data: Any, *, path: str = "<sources>") -> SourcesConfig:
     """Validate a parsed YAML document into a :class:`SourcesConfig`."""
     if not isinstance(data, Mapping):
-        raise SourcesError(f"{path}: the top level must be a mapping with a 'sources' list, "
-                           f"got {type(data).__name__}")
+        raise SourcesError(
+            f"{path}: the top level must be a mapping with a 'sources' list, "
+            f"got {type(data).__name__}"
+        )
     unknown = sorted(set(data) - {"version", "defaults", "sources"})
     if unknown:
-        raise SourcesError(f"{path}: unknown top-level keys {unknown}; "
-                           "accepted: version, defaults, sources")
+        raise SourcesError(
+            f"{path}: unknown top-level keys {unknown}; accepted: version, defaults, sources"
+        )
     defaults = data.get("defaults") or {}
     if not isinstance(defaults, Mapping):
         raise SourcesError(f"{path}: defaults={defaults!r} must be a mapping")

@@ -29,7 +29,9 @@ class CrawlState:
     @property
     def ops(self) -> TextOps:
         if self._ops is None:
-            self._ops = load_text_ops(self.settings.get("CX_TEXT_OPS", "crawlers.textops:cxtext_ops"))
+            self._ops = load_text_ops(
+                self.settings.get("CX_TEXT_OPS", "crawlers.textops:cxtext_ops")
+            )
         return self._ops
 
 
@@ -39,8 +41,12 @@ def crawl_state(crawler: Crawler) -> CrawlState:
     if state is None:
         settings = crawler.settings
         out = Path(str(settings.get("CX_OUT", "voc.duckdb")))
-        seen_url = settings.get("CX_SEEN") or str(out.with_name(out.name + ".state") / "seen.sqlite")
-        seen = open_seen_store(seen_url, prefix=settings.get("CX_SEEN_PREFIX", "cx:social:seen:default"))
+        seen_url = settings.get("CX_SEEN") or str(
+            out.with_name(out.name + ".state") / "seen.sqlite"
+        )
+        seen = open_seen_store(
+            seen_url, prefix=settings.get("CX_SEEN_PREFIX", "cx:social:seen:default")
+        )
         state = CrawlState(seen=seen, settings=settings)
         crawler._cx_state = state  # type: ignore[attr-defined]
 

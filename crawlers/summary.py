@@ -31,12 +31,21 @@ class SocialSummary:
     brands: tuple[BrandSummary, ...]
 
     def serialize(self) -> dict[str, Any]:
-        return {"since": self.since, "until": self.until, "total_mentions": self.total_mentions,
-                "brands": [b.serialize() for b in self.brands]}
+        return {
+            "since": self.since,
+            "until": self.until,
+            "total_mentions": self.total_mentions,
+            "brands": [b.serialize() for b in self.brands],
+        }
 
 
-def social_summary(store: Any, *, since: datetime | None = None, until: datetime | None = None,
-                   channel: str | None = None) -> SocialSummary:
+def social_summary(
+    store: Any,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    channel: str | None = None,
+) -> SocialSummary:
     """Per-brand figures of ``source='social'`` records with ``since <= occurred_at < until``.
 
     ``store`` is a :class:`cxvoc.Store`. Times must be timezone-aware.
@@ -63,7 +72,11 @@ def social_summary(store: Any, *, since: datetime | None = None, until: datetime
     total = sum(int(r[1]) for r in rows)
     brands = tuple(
         BrandSummary(
-            brand=str(b), mentions=int(n), positive=int(p), neutral=int(z), negative=int(g),
+            brand=str(b),
+            mentions=int(n),
+            positive=int(p),
+            neutral=int(z),
+            negative=int(g),
             net_sentiment=round(100.0 * (int(p) - int(g)) / int(n), 2),
             share_of_voice=round(int(n) / total, 4),
         )

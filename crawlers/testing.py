@@ -18,34 +18,93 @@ import threading
 import time
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from email.utils import format_datetime
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-__all__ = ["BRANDS", "FixtureServer", "FixtureSite", "Page", "RequestLog", "encode_cp1258",
-           "sources_yaml"]
+__all__ = [
+    "BRANDS",
+    "FixtureServer",
+    "FixtureSite",
+    "Page",
+    "RequestLog",
+    "encode_cp1258",
+    "sources_yaml",
+]
 
 BRANDS = ("Viettel", "VNPT", "MobiFone")
 ICT = timezone(timedelta(hours=7))
 T0 = datetime(2026, 11, 1, 8, 0, tzinfo=ICT)
 
-_SUBJECTS = ("Mạng {b}", "Gói cước của {b}", "Tổng đài {b}", "Sóng 4G {b}", "Cáp quang {b}",
-             "Nhân viên {b}", "Ứng dụng My{b}", "Sim {b}", "Dịch vụ 5G của {b}")
-_PREDICATES = ("dạo này khá ổn định, tốc độ tốt", "hỗ trợ rất nhanh, mình hài lòng",
-               "giá rẻ mà sóng mạnh", "chậm quá, mất sóng liên tục", "tính cước đắt, bực thật",
-               "gọi mãi không ai nghe, tệ", "vừa đổi gói mới", "có khuyến mãi tháng này",
-               "lỗi đăng nhập cả buổi sáng", "tuyệt vời, xem phim không giật")
-_PLACES = ("ở Hà Nội", "tại quận 3", "ở Đà Nẵng", "khu Cầu Giấy", "ở Cần Thơ", "vùng ven Huế",
-           "tại Biên Hòa", "ở Hải Phòng", "gần chợ Bến Thành", "trên cao tốc")
-_OTHER = ("Hôm nay trời mưa to quá", "Ai biết quán phở nào ngon không", "Điện thoại mới pin trâu ghê",
-          "Cuối tuần này đi Vũng Tàu", "Xe máy bị thủng săm giữa đường", "Giá vàng lại tăng",
-          "Con mèo nhà mình biếng ăn", "Trận bóng tối qua hay thật", "Mình mới đổi laptop")
-_TAILS = ("mọi người thấy sao", "ai gặp giống mình không", "chia sẻ cho anh em",
-          "cập nhật thêm sau", "thật sự bất ngờ", "đã phản ánh lên fanpage", "nhờ tư vấn giúp")
-_NAMES = ("Nguyễn Văn An", "Trần Thị Bình", "Lê Hoàng", "Phạm Minh Châu", "Vũ Đức", "Đặng Thu",
-          "Bùi Quang Huy", "Hoàng Yến", "Phan Tuấn", "Đỗ Lan")
+_SUBJECTS = (
+    "Mạng {b}",
+    "Gói cước của {b}",
+    "Tổng đài {b}",
+    "Sóng 4G {b}",
+    "Cáp quang {b}",
+    "Nhân viên {b}",
+    "Ứng dụng My{b}",
+    "Sim {b}",
+    "Dịch vụ 5G của {b}",
+)
+_PREDICATES = (
+    "dạo này khá ổn định, tốc độ tốt",
+    "hỗ trợ rất nhanh, mình hài lòng",
+    "giá rẻ mà sóng mạnh",
+    "chậm quá, mất sóng liên tục",
+    "tính cước đắt, bực thật",
+    "gọi mãi không ai nghe, tệ",
+    "vừa đổi gói mới",
+    "có khuyến mãi tháng này",
+    "lỗi đăng nhập cả buổi sáng",
+    "tuyệt vời, xem phim không giật",
+)
+_PLACES = (
+    "ở Hà Nội",
+    "tại quận 3",
+    "ở Đà Nẵng",
+    "khu Cầu Giấy",
+    "ở Cần Thơ",
+    "vùng ven Huế",
+    "tại Biên Hòa",
+    "ở Hải Phòng",
+    "gần chợ Bến Thành",
+    "trên cao tốc",
+)
+_OTHER = (
+    "Hôm nay trời mưa to quá",
+    "Ai biết quán phở nào ngon không",
+    "Điện thoại mới pin trâu ghê",
+    "Cuối tuần này đi Vũng Tàu",
+    "Xe máy bị thủng săm giữa đường",
+    "Giá vàng lại tăng",
+    "Con mèo nhà mình biếng ăn",
+    "Trận bóng tối qua hay thật",
+    "Mình mới đổi laptop",
+)
+_TAILS = (
+    "mọi người thấy sao",
+    "ai gặp giống mình không",
+    "chia sẻ cho anh em",
+    "cập nhật thêm sau",
+    "thật sự bất ngờ",
+    "đã phản ánh lên fanpage",
+    "nhờ tư vấn giúp",
+)
+_NAMES = (
+    "Nguyễn Văn An",
+    "Trần Thị Bình",
+    "Lê Hoàng",
+    "Phạm Minh Châu",
+    "Vũ Đức",
+    "Đặng Thu",
+    "Bùi Quang Huy",
+    "Hoàng Yến",
+    "Phan Tuấn",
+    "Đỗ Lan",
+)
 _SPAM = "Mua sim số đẹp Viettel giá rẻ liên hệ ngay, giao tận nơi toàn quốc, uy tín số một"
 
 
@@ -110,9 +169,17 @@ def _mentions(text: str, brands: tuple[str, ...] = BRANDS) -> tuple[str, ...]:
 class FixtureSite:
     """The pages (path -> :class:`Page`) and the items a correct crawl must store."""
 
-    def __init__(self, *, seed: int = 0, n_articles: int = 80, n_threads: int = 36,
-                 posts_per_page: int = 10, n_reviews: int = 24, n_blog: int = 10,
-                 slow_s: float = 1.0) -> None:
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        n_articles: int = 80,
+        n_threads: int = 36,
+        posts_per_page: int = 10,
+        n_reviews: int = 24,
+        n_blog: int = 10,
+        slow_s: float = 1.0,
+    ) -> None:
         self.rng = random.Random(seed)
         self.posts_per_page = posts_per_page
         self.slow_s = slow_s
@@ -151,8 +218,10 @@ class FixtureSite:
 
     def _paragraphs(self, n: int, brand_p: float) -> list[str]:
         first = self._sentence(brand_p) + " " + self._sentence(0.0)
-        rest = [self._sentence(0.0) + " " + self._sentence(0.0) + " " + self._sentence(0.0)
-                for _ in range(n - 1)]
+        rest = [
+            self._sentence(0.0) + " " + self._sentence(0.0) + " " + self._sentence(0.0)
+            for _ in range(n - 1)
+        ]
         return [first, *rest]
 
     # -- content ------------------------------------------------------------------------
@@ -161,21 +230,43 @@ class FixtureSite:
         when = when or T0 + timedelta(minutes=37 * i)
         comments = []
         for _ in range(self.rng.randrange(0, 3)):
-            comments.append({"id": f"c{self._comment_id}", "author": self.rng.choice(_NAMES),
-                             "text": self._sentence(0.5), "time": when + timedelta(hours=1)})
+            comments.append(
+                {
+                    "id": f"c{self._comment_id}",
+                    "author": self.rng.choice(_NAMES),
+                    "text": self._sentence(0.5),
+                    "time": when + timedelta(hours=1),
+                }
+            )
             self._comment_id += 1
-        return {"path": f"/news/bai-viet-{i}.html", "title": f"Tin công nghệ số {i}",
-                "paras": paras, "time": when, "comments": comments, "updated": None}
+        return {
+            "path": f"/news/bai-viet-{i}.html",
+            "title": f"Tin công nghệ số {i}",
+            "paras": paras,
+            "time": when,
+            "comments": comments,
+            "updated": None,
+        }
 
     def _new_doc(self, kind: str, i: int, when: datetime) -> dict[str, Any]:
-        return {"path": f"/{kind}/{i}.html", "title": f"Đánh giá {i}" if kind == "reviews"
-                else f"Blog {i}", "paras": self._paragraphs(3, 0.6), "time": when,
-                "comments": [], "updated": None}
+        return {
+            "path": f"/{kind}/{i}.html",
+            "title": f"Đánh giá {i}" if kind == "reviews" else f"Blog {i}",
+            "paras": self._paragraphs(3, 0.6),
+            "time": when,
+            "comments": [],
+            "updated": None,
+        }
 
     def _post(self, when: datetime, quote: dict[str, Any] | None = None) -> dict[str, Any]:
         self._post_id += 1
-        return {"id": self._post_id, "author": self.rng.choice(_NAMES), "time": when,
-                "text": self._sentence(0.55), "quote": quote}
+        return {
+            "id": self._post_id,
+            "author": self.rng.choice(_NAMES),
+            "time": when,
+            "text": self._sentence(0.55),
+            "quote": quote,
+        }
 
     def _new_thread(self, i: int) -> dict[str, Any]:
         n = self.rng.randrange(3, 36)
@@ -187,8 +278,13 @@ class FixtureSite:
         if i == 3 and n >= 4:  # the same spam twice on one page: the second is a near-duplicate
             posts[1]["text"] = _SPAM
             posts[2]["text"] = _SPAM
-        return {"id": 100 + i, "slug": f"hoi-dap-nha-mang-{i}", "title": f"Hỏi đáp nhà mạng {i}",
-                "posts": posts, "malformed": i == 5}
+        return {
+            "id": 100 + i,
+            "slug": f"hoi-dap-nha-mang-{i}",
+            "title": f"Hỏi đáp nhà mạng {i}",
+            "posts": posts,
+            "malformed": i == 5,
+        }
 
     # -- rendering ----------------------------------------------------------------------
     def _put(self, path: str, body: str | bytes, *, modified: datetime, **kw: Any) -> None:
@@ -227,19 +323,22 @@ class FixtureSite:
         ppp = self.posts_per_page
         return [t["posts"][k : k + ppp] for k in range(0, len(t["posts"]), ppp)]
 
-    def _thread_html(self, t: dict[str, Any], page_no: int, posts: list[dict[str, Any]],
-                     n_pages: int) -> str:
+    def _thread_html(
+        self, t: dict[str, Any], page_no: int, posts: list[dict[str, Any]], n_pages: int
+    ) -> str:
         base = f"/threads/{t['slug']}.{t['id']}/"
         arts = []
         for j, p in enumerate(posts):
             quote = ""
             if p["quote"] is not None:
                 q = p["quote"]
-                quote = (f'<blockquote class="bbCodeBlock bbCodeBlock--expandable bbCodeBlock--quote"'
-                         f' data-quote="{escape(q["author"])}" data-source="post: {q["id"]}">'
-                         f'<div class="bbCodeBlock-title">{escape(q["author"])} đã viết:</div>'
-                         f'<div class="bbCodeBlock-content"><div class="bbCodeBlock-expandContent">'
-                         f'{escape(q["text"])}</div></div></blockquote>')
+                quote = (
+                    f'<blockquote class="bbCodeBlock bbCodeBlock--expandable bbCodeBlock--quote"'
+                    f' data-quote="{escape(q["author"])}" data-source="post: {q["id"]}">'
+                    f'<div class="bbCodeBlock-title">{escape(q["author"])} đã viết:</div>'
+                    f'<div class="bbCodeBlock-content"><div class="bbCodeBlock-expandContent">'
+                    f"{escape(q['text'])}</div></div></blockquote>"
+                )
             if t["malformed"] and page_no == 1 and j == 0:
                 arts.append('<article class="message message--post"><div>bài lỗi</div></article>')
             arts.append(
@@ -250,20 +349,26 @@ class FixtureSite:
                 f'<div class="message-attribution"><time class="u-dt" '
                 f'datetime="{p["time"].isoformat()}">{p["time"]:%d/%m/%Y}</time></div>'
                 f'<div class="message-content"><div class="message-body"><div class="bbWrapper">'
-                f'{quote}{escape(p["text"])}</div></div></div></article>'
+                f"{quote}{escape(p['text'])}</div></div></div></article>"
             )
         nav = ""
         if page_no < n_pages:
             nav = f'<nav class="pageNav"><a class="pageNav-jump pageNav-jump--next" href="{base}page-{page_no + 1}">Tiếp</a></nav>'
-        return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{escape(t['title'])}</title>"
-                f"</head><body><h1 class='p-title-value'>{escape(t['title'])}</h1>"
-                f"<div class='block-body'>{''.join(arts)}</div>{nav}</body></html>")
+        return (
+            f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{escape(t['title'])}</title>"
+            f"</head><body><h1 class='p-title-value'>{escape(t['title'])}</h1>"
+            f"<div class='block-body'>{''.join(arts)}</div>{nav}</body></html>"
+        )
 
     def _render_all(self) -> None:
         self.pages.clear()
         self.expected.clear()
-        self._put("/robots.txt", "User-agent: *\nDisallow: /private/\n", modified=T0,
-                  content_type="text/plain")
+        self._put(
+            "/robots.txt",
+            "User-agent: *\nDisallow: /private/\n",
+            modified=T0,
+            content_type="text/plain",
+        )
         self._put("/", "<html><body><a href='/rss/so-hoa.rss'>RSS</a></body></html>", modified=T0)
         # news
         for a in self.articles:
@@ -273,26 +378,37 @@ class FixtureSite:
         items = []
         for a in [*self.articles, *specials]:
             upd = f"<updated>{a['updated'].isoformat()}</updated>" if a.get("updated") else ""
-            items.append(f"<item><title>{escape(a['title'])}</title><link>@@BASE@@{a['path']}</link>"
-                         f"<guid>@@BASE@@{a['path']}</guid>"
-                         f"<pubDate>{format_datetime(a['time'])}</pubDate>{upd}</item>")
+            items.append(
+                f"<item><title>{escape(a['title'])}</title><link>@@BASE@@{a['path']}</link>"
+                f"<guid>@@BASE@@{a['path']}</guid>"
+                f"<pubDate>{format_datetime(a['time'])}</pubDate>{upd}</item>"
+            )
         newest = max(a["updated"] or a["time"] for a in self.articles)
-        self._put("/rss/so-hoa.rss",
-                  "<?xml version='1.0' encoding='utf-8'?><rss version='2.0' "
-                  "xmlns:atom='http://www.w3.org/2005/Atom'><channel><title>Số hóa</title>"
-                  f"{''.join(items)}</channel></rss>", modified=newest,
-                  content_type="application/rss+xml; charset=utf-8")
+        self._put(
+            "/rss/so-hoa.rss",
+            "<?xml version='1.0' encoding='utf-8'?><rss version='2.0' "
+            "xmlns:atom='http://www.w3.org/2005/Atom'><channel><title>Số hóa</title>"
+            f"{''.join(items)}</channel></rss>",
+            modified=newest,
+            content_type="application/rss+xml; charset=utf-8",
+        )
         # blog (Atom)
         entries = []
         for b in self.blog:
             self._put(b["path"], self._article_html(b), modified=b["time"])
             self._expect_doc(b)
-            entries.append(f"<entry><title>{escape(b['title'])}</title><id>tag:blog,{b['path']}</id>"
-                           f"<link rel='alternate' href='@@BASE@@{b['path']}'/>"
-                           f"<updated>{b['time'].isoformat()}</updated></entry>")
-        self._put("/atom.xml", "<?xml version='1.0' encoding='utf-8'?><feed xmlns="
-                  f"'http://www.w3.org/2005/Atom'><title>Blog</title>{''.join(entries)}</feed>",
-                  modified=T0, content_type="application/atom+xml")
+            entries.append(
+                f"<entry><title>{escape(b['title'])}</title><id>tag:blog,{b['path']}</id>"
+                f"<link rel='alternate' href='@@BASE@@{b['path']}'/>"
+                f"<updated>{b['time'].isoformat()}</updated></entry>"
+            )
+        self._put(
+            "/atom.xml",
+            "<?xml version='1.0' encoding='utf-8'?><feed xmlns="
+            f"'http://www.w3.org/2005/Atom'><title>Blog</title>{''.join(entries)}</feed>",
+            modified=T0,
+            content_type="application/atom+xml",
+        )
         # reviews (sitemap)
         urls = []
         for r in self.reviews:
@@ -302,50 +418,104 @@ class FixtureSite:
             urls.append(f"<url><loc>@@BASE@@{r['path']}</loc><lastmod>{lastmod}</lastmod></url>")
         half = (len(self.reviews) + 1) // 2
         for k, chunk in enumerate((self.reviews[:half], self.reviews[half:]), start=1):
-            links = "".join(f"<li><a href='{r['path']}'>{escape(r['title'])}</a></li>" for r in chunk)
+            links = "".join(
+                f"<li><a href='{r['path']}'>{escape(r['title'])}</a></li>" for r in chunk
+            )
             nxt = "<a class='next' href='/reviews/page-2'>Sau</a>" if k == 1 else ""
-            self._put("/reviews/" if k == 1 else "/reviews/page-2",
-                      f"<html><body><ul class='list'>{links}</ul>{nxt}</body></html>", modified=T0)
-        self._put("/sitemap.xml", "<?xml version='1.0' encoding='UTF-8'?><urlset xmlns="
-                  f"'http://www.sitemaps.org/schemas/sitemap/0.9'>{''.join(urls)}</urlset>",
-                  modified=T0, content_type="application/xml")
+            self._put(
+                "/reviews/" if k == 1 else "/reviews/page-2",
+                f"<html><body><ul class='list'>{links}</ul>{nxt}</body></html>",
+                modified=T0,
+            )
+        self._put(
+            "/sitemap.xml",
+            "<?xml version='1.0' encoding='UTF-8'?><urlset xmlns="
+            f"'http://www.sitemaps.org/schemas/sitemap/0.9'>{''.join(urls)}</urlset>",
+            modified=T0,
+            content_type="application/xml",
+        )
         self._render_forum()
 
     def _render_specials(self) -> list[dict[str, Any]]:
-        legacy = {"path": "/news/legacy-1258.html", "title": "Bảng mã cũ", "time": T0,
-                  "updated": None, "paras": ["Khách hàng phản ánh mạng Viettel ở Nghệ An "
-                  "chập chờn, tốc độ tải xuống rất chậm vào buổi tối, nhân viên hứa sẽ kiểm tra.",
-                  "Nhiều người dùng khác cũng cho biết tình trạng tương tự kéo dài cả tuần."],
-                  "comments": []}
-        html = self._article_html(legacy).replace("<meta charset='utf-8'>",
-                                                  "<meta http-equiv='Content-Type' content="
-                                                  "'text/html; charset=windows-1258'>")
+        legacy: dict[str, Any] = {
+            "path": "/news/legacy-1258.html",
+            "title": "Bảng mã cũ",
+            "time": T0,
+            "updated": None,
+            "paras": [
+                "Khách hàng phản ánh mạng Viettel ở Nghệ An "
+                "chập chờn, tốc độ tải xuống rất chậm vào buổi tối, nhân viên hứa sẽ kiểm tra.",
+                "Nhiều người dùng khác cũng cho biết tình trạng tương tự kéo dài cả tuần.",
+            ],
+            "comments": [],
+        }
+        html = self._article_html(legacy).replace(
+            "<meta charset='utf-8'>",
+            "<meta http-equiv='Content-Type' content='text/html; charset=windows-1258'>",
+        )
         self._put(legacy["path"], encode_cp1258(html), modified=T0, content_type="text/html")
         self._expect_doc(legacy)
-        slow = {"path": "/news/cham.html", "title": "Trang chậm", "time": T0, "updated": None,
-                "paras": [f"Trang này phản hồi chậm nhưng vẫn nói về {b} và chất lượng dịch vụ "
-                          "chăm sóc khách hàng trong tháng qua." for b in ("VNPT",)]
-                + ["Phần còn lại của bài viết không nhắc tới nhà mạng nào cả, chỉ là nội dung dài."],
-                "comments": []}
+        slow: dict[str, Any] = {
+            "path": "/news/cham.html",
+            "title": "Trang chậm",
+            "time": T0,
+            "updated": None,
+            "paras": [
+                f"Trang này phản hồi chậm nhưng vẫn nói về {b} và chất lượng dịch vụ "
+                "chăm sóc khách hàng trong tháng qua."
+                for b in ("VNPT",)
+            ]
+            + ["Phần còn lại của bài viết không nhắc tới nhà mạng nào cả, chỉ là nội dung dài."],
+            "comments": [],
+        }
         self._put(slow["path"], self._article_html(slow), modified=T0, delay_s=self.slow_s)
         self._expect_doc(slow)
-        broken = {"path": "/news/hong.html", "title": "HTML hỏng", "time": T0, "updated": None,
-                  "paras": ["MobiFone vừa tăng tốc độ 4G tại miền Trung, người dùng khá hài lòng "
-                            "với chất lượng cuộc gọi và giá cước."], "comments": []}
-        self._put(broken["path"], "<html><head><title>HTML hỏng</title></head><body><div><article>"
-                  f"<h1>HTML hỏng<p>{escape(broken['paras'][0])}<p><b>chưa đóng thẻ <div><span>"
-                  "\x00\x01 rác <<<>>> </tbody></table></html></html>", modified=T0)
+        broken: dict[str, Any] = {
+            "path": "/news/hong.html",
+            "title": "HTML hỏng",
+            "time": T0,
+            "updated": None,
+            "paras": [
+                "MobiFone vừa tăng tốc độ 4G tại miền Trung, người dùng khá hài lòng "
+                "với chất lượng cuộc gọi và giá cước."
+            ],
+            "comments": [],
+        }
+        self._put(
+            broken["path"],
+            "<html><head><title>HTML hỏng</title></head><body><div><article>"
+            f"<h1>HTML hỏng<p>{escape(broken['paras'][0])}<p><b>chưa đóng thẻ <div><span>"
+            "\x00\x01 rác <<<>>> </tbody></table></html></html>",
+            modified=T0,
+        )
         self._expect_doc(broken)
         self._put("/error/500.html", "lỗi máy chủ", status=500, modified=T0)
         self._put("/loop/a", "", status=302, location="/loop/b", modified=T0)
         self._put("/loop/b", "", status=302, location="/loop/a", modified=T0)
-        self._put("/news/tep.bin", bytes(range(256)) * 4, content_type="application/octet-stream",
-                  modified=T0)
-        self._put("/private/bi-mat.html", self._article_html(
-            {"path": "/private/bi-mat.html", "title": "Bí mật", "time": T0, "updated": None,
-             "paras": ["Viettel bí mật không được thu thập."], "comments": []}), modified=T0)
-        extra = [{"path": p, "title": p, "time": T0, "updated": None} for p in
-                 ("/error/500.html", "/loop/a", "/news/tep.bin", "/private/bi-mat.html")]
+        self._put(
+            "/news/tep.bin",
+            bytes(range(256)) * 4,
+            content_type="application/octet-stream",
+            modified=T0,
+        )
+        self._put(
+            "/private/bi-mat.html",
+            self._article_html(
+                {
+                    "path": "/private/bi-mat.html",
+                    "title": "Bí mật",
+                    "time": T0,
+                    "updated": None,
+                    "paras": ["Viettel bí mật không được thu thập."],
+                    "comments": [],
+                }
+            ),
+            modified=T0,
+        )
+        extra = [
+            {"path": p, "title": p, "time": T0, "updated": None}
+            for p in ("/error/500.html", "/loop/a", "/news/tep.bin", "/private/bi-mat.html")
+        ]
         return [legacy, slow, broken, *extra]
 
     def _render_forum(self) -> None:
@@ -372,15 +542,26 @@ class FixtureSite:
                 f"</dl></div><time class='structItem-latestDate u-dt' "
                 f"datetime='{last['time'].isoformat()}'></time></div>"
             )
-        rows.append("<div class='structItem structItem--thread'><div class='structItem-title'>"
-                    "<a href='/private/threads/an.1/'>Ẩn</a></div></div>")
+        rows.append(
+            "<div class='structItem structItem--thread'><div class='structItem-title'>"
+            "<a href='/private/threads/an.1/'>Ẩn</a></div></div>"
+        )
         half = (len(rows) + 1) // 2
         for k, chunk in enumerate((rows[:half], rows[half:]), start=1):
             path = "/forums/di-dong.1/" if k == 1 else "/forums/di-dong.1/page-2"
-            nav = ("<a class='pageNav-jump pageNav-jump--next' href='/forums/di-dong.1/page-2'>"
-                   "Tiếp</a>") if k == 1 else ""
-            self._put(path, f"<html><body><h1>Di động</h1>{''.join(chunk)}{nav}</body></html>",
-                      modified=T0)
+            nav = (
+                (
+                    "<a class='pageNav-jump pageNav-jump--next' href='/forums/di-dong.1/page-2'>"
+                    "Tiếp</a>"
+                )
+                if k == 1
+                else ""
+            )
+            self._put(
+                path,
+                f"<html><body><h1>Di động</h1>{''.join(chunk)}{nav}</body></html>",
+                modified=T0,
+            )
 
     # -- ground truth -------------------------------------------------------------------
     def expected_items(self, base: str, *, brands: tuple[str, ...] = BRANDS) -> dict[str, Expected]:
@@ -475,7 +656,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - http.server API
         srv = self.server
         path = self.path.split("?", 1)[0]
-        conditional = bool(self.headers.get("If-None-Match") or self.headers.get("If-Modified-Since"))
+        conditional = bool(
+            self.headers.get("If-None-Match") or self.headers.get("If-Modified-Since")
+        )
         page = srv.site.pages.get(path)
         if page is None:
             self._send(404, b"not found", "text/plain")
@@ -496,7 +679,7 @@ class _Handler(BaseHTTPRequestHandler):
             srv.log.add(path, page.status, conditional)
             return
         etag = '"' + hashlib.blake2b(body, digest_size=8).hexdigest() + '"'
-        last_modified = format_datetime(page.modified.astimezone(timezone.utc), usegmt=True)
+        last_modified = format_datetime(page.modified.astimezone(UTC), usegmt=True)
         headers = {"ETag": etag, "Last-Modified": last_modified, "Cache-Control": "max-age=0"}
         if self.headers.get("If-None-Match") == etag:
             self._send(304, b"", None, extra=headers)
@@ -505,8 +688,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, body, page.content_type, extra=headers)
         srv.log.add(path, 200, conditional)
 
-    def _send(self, status: int, body: bytes, ctype: str | None,
-              extra: dict[str, str] | None = None) -> None:
+    def _send(
+        self, status: int, body: bytes, ctype: str | None, extra: dict[str, str] | None = None
+    ) -> None:
         self.send_response(status)
         if ctype:
             self.send_header("Content-Type", ctype)

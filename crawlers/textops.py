@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 __all__ = ["NearDuplicateIndex", "TextOps", "basic_ops", "cxtext_ops", "load_text_ops"]
 
@@ -79,14 +79,16 @@ def cxtext_ops() -> TextOps:
     if hasattr(cxtext, "sentiment_batch"):
 
         def sentiment_batch(texts: list[str]) -> list[Scored]:
-            return [(s.label, float(s.score)) for s in cxtext.sentiment_batch(texts)]
+            scored = cxtext.sentiment_batch(texts)  # type: ignore[attr-defined]
+            return [(s.label, float(s.score)) for s in scored]
 
     else:
         log.warning("cxtext has no sentiment_batch: social records are stored without sentiment")
     if hasattr(cxtext, "aspects"):
 
         def aspects(text: str) -> list[AspectScore]:
-            return [(a.aspect, a.label, float(a.score)) for a in cxtext.aspects(text)]
+            found = cxtext.aspects(text)  # type: ignore[attr-defined]
+            return [(a.aspect, a.label, float(a.score)) for a in found]
 
     else:
         log.warning("cxtext has no aspects: social records are stored without aspects")
@@ -175,4 +177,3 @@ def basic_ops() -> TextOps:
         near_duplicates=_exact_index,
         models={"basic": "1"},
     )
-

@@ -34,8 +34,9 @@ class SourceSpider(scrapy.Spider):
 
     source_type: ClassVar[str] = ""
 
-    def __init__(self, source: Source | str | None = None, sources: str | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, source: Source | str | None = None, sources: str | None = None, **kwargs: Any
+    ) -> None:
         if isinstance(source, str):
             config_path = sources or kwargs.pop("CX_SOURCES", None)
             if not config_path:
@@ -68,7 +69,8 @@ class SourceSpider(scrapy.Spider):
         """A request for an article page, skipped by the incremental middleware when ``marker``
         equals the one stored when the page was last fully emitted."""
         return scrapy.Request(
-            url, callback=self.parse_article,
+            url,
+            callback=self.parse_article,
             meta={"cx_marker": marker, "cx_page_key": canonical_url(url)},
         )
 
@@ -83,13 +85,13 @@ class SourceSpider(scrapy.Spider):
     def text_response(self, response: Response) -> TextResponse | None:
         if isinstance(response, TextResponse):
             return response
-        self.malformed(response, "not_text", response.headers.get("Content-Type", b"").decode())
+        self.malformed(response, "not_text", (response.headers.get("Content-Type") or b"").decode())
         return None
 
     def page_done(self, page_key: str, marker: str | None) -> PageDone:
         return PageDone(source=self.source.name, page_key=page_key, marker=marker or "")
 
-    def loader(self, response: Response, **values: Any) -> SocialLoader:
+    def loader(self, response: TextResponse, **values: Any) -> SocialLoader:
         loader = SocialLoader(item=SocialItem(), response=response, zone=self.source.zone)
         loader.add_value("source", self.source.name)
         loader.add_value("page_url", response.url)
@@ -110,26 +112,40 @@ class SourceSpider(scrapy.Spider):
         if page is None:
             return
         try:
-            article = extract_article(page.selector, url=page.url,
-                                      comment_selector=self.source.selectors.comment)
+            article = extract_article(
+                page.selector, url=page.url, comment_selector=self.source.selectors.comment
+            )
         except ValueError as exc:  # lxml could not build a tree at all
             self.malformed(page, "unparsable_html", str(exc))
             return
         native = canonical_url(article.url if article.url.startswith("http") else page.url)
         if article.text:
             yield self.loader(
-                page, kind="article", native_id=native, url=native, title=article.title,
-                text=article.text, author=article.author, published_at=article.published_at,
+                page,
+                kind="article",
+                native_id=native,
+                url=native,
+                title=article.title,
+                text=article.text,
+                author=article.author,
+                published_at=article.published_at,
             ).load_item()
         else:
             self.malformed(page, "article_without_text")
         host = urlsplit(native).netloc
         for comment in article.comments:
             yield self.loader(
-                page, kind="comment", native_id=f"{host}:comment:{comment.comment_id}",
-                url=f"{native}#{comment.comment_id}", text=comment.text,
-                quoted_text=comment.quoted_text, author=comment.author,
-                published_at=comment.published_at or article.published_at, parent_id=native,
+                page,
+                kind="comment",
+                native_id=f"{host}:comment:{comment.comment_id}",
+                url=f"{native}#{comment.comment_id}",
+                text=comment.text,
+                quoted_text=comment.quoted_text,
+                author=comment.author,
+                published_at=comment.published_at or article.published_at,
+                parent_id=native,
             ).load_item()
-        yield self.page_done(response.meta.get("cx_page_key") or canonical_url(response.url),
-                             response.meta.get("cx_marker"))
+        yield self.page_done(
+            response.meta.get("cx_page_key") or canonical_url(response.url),
+            response.meta.get("cx_marker"),
+        )

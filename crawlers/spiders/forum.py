@@ -57,14 +57,19 @@ class ForumSpider(SourceSpider):
                 self.malformed(page, "thread_row_without_link")
                 continue
             url = page.urljoin(href)
-            latest = (row.css(".structItem-latestDate::attr(datetime)").get()
-                      or row.css(".structItem-latestDate::attr(data-time)").get())
+            latest = (
+                row.css(".structItem-latestDate::attr(datetime)").get()
+                or row.css(".structItem-latestDate::attr(data-time)").get()
+            )
             replies = row.css(".structItem-cell--meta dd::text").get()
             marker = f"{latest}|{(replies or '').strip()}" if latest else None
             key = _thread_key(url)
-            yield scrapy.Request(url, callback=self.parse_thread,
-                                 meta={"cx_marker": marker, "cx_page_key": key})
-        yield from self._next(page, self.parse_forum, carry=False)
+            yield scrapy.Request(
+                url, callback=self.parse_thread, meta={"cx_marker": marker, "cx_page_key": key}
+            )
+        nxt = self._next(page, self.parse_forum, carry=False)
+        if nxt is not None:
+            yield nxt
 
     def parse_thread(self, response: Response) -> Iterator[Any]:
         """A thread page: its posts, then the next page or (last page) the thread's PageDone.
@@ -91,30 +96,37 @@ class ForumSpider(SourceSpider):
                 continue
             text, quoted = own_text(body[0])
             yield self.loader(
-                page, kind="post", native_id=f"{host}:post:{post_id}",
-                url=f"{canonical_url(page.url)}#post-{post_id}", title=title, text=text,
+                page,
+                kind="post",
+                native_id=f"{host}:post:{post_id}",
+                url=f"{canonical_url(page.url)}#post-{post_id}",
+                title=title,
+                text=text,
                 quoted_text=quoted or None,
                 author=post.attrib.get("data-author") or post.css(".username::text").get(),
                 published_at=post.css("time.u-dt::attr(datetime)").get()
                 or post.css("time::attr(datetime)").get(),
                 thread_id=thread_id,
             ).load_item()
-        if not (yield from self._next(page, self.parse_thread, carry=True)):
+        nxt = self._next(page, self.parse_thread, carry=True)
+        if nxt is not None:
+            yield nxt
+        else:
             marker = page.meta.get("cx_thread_marker", page.meta.get("cx_marker"))
             yield self.page_done(page.meta.get("cx_page_key") or _thread_key(page.url), marker)
 
-    def _next(self, page: TextResponse, callback: Any, *, carry: bool) -> Iterator[Any]:
+    def _next(self, page: TextResponse, callback: Any, *, carry: bool) -> scrapy.Request | None:
         href = page.css("a.pageNav-jump--next::attr(href)").get()
         if not href:
-            return False
+            return None
         meta = {}
         if carry:  # thread pages pass the thread's marker on; only the last page commits it
             marker = page.meta.get("cx_thread_marker", page.meta.get("cx_marker"))
-            meta = {"cx_thread_marker": marker,
-                    "cx_page_key": page.meta.get("cx_page_key") or _thread_key(page.url)}
-        request = scrapy.Request(page.urljoin(href), callback=callback, meta=meta)
-        yield request
-        return True
+            meta = {
+                "cx_thread_marker": marker,
+                "cx_page_key": page.meta.get("cx_page_key") or _thread_key(page.url),
+            }
+        return scrapy.Request(page.urljoin(href), callback=callback, meta=meta)
 
 
 def _thread_key(url: str) -> str:

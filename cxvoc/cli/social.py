@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 NAME = "social"
-app = typer.Typer(help="Social listening: crawl configured sources, summarize brand mentions.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Social listening: crawl configured sources, summarize brand mentions.",
+    no_args_is_help=True,
+)
 
 
 def _parse_set(values: list[str]) -> dict[str, Any]:
@@ -30,16 +32,39 @@ def _parse_set(values: list[str]) -> dict[str, Any]:
 @app.command()
 def crawl(
     sources: Annotated[Path, typer.Option("--sources", help="Sources YAML file.")],
-    out: Annotated[str, typer.Option("--out", "-o", help="VoC store: a .duckdb file or postgresql://…")] = "voc.duckdb",
-    salt: Annotated[str | None, typer.Option(envvar="CX_PSEUDONYM_SALT", help="Secret salt of author pseudonyms.")] = None,
-    source: Annotated[list[str] | None, typer.Option("--source", help="Crawl only these sources (repeatable).")] = None,
-    state_dir: Annotated[Path | None, typer.Option(help="HTTP cache, seen-store and job folders (default <out>.state).")] = None,
-    redis: Annotated[str | None, typer.Option(help="redis://… to share the frontier and seen-set between processes.")] = None,
-    run_id: Annotated[str | None, typer.Option(help="Processes of one distributed run share it (default: today's date).")] = None,
-    namespace: Annotated[str, typer.Option(help="Redis key namespace of this deployment.")] = "default",
-    set_: Annotated[list[str] | None, typer.Option("--set", "-s", help="Scrapy setting NAME=VALUE (repeatable).")] = None,
+    out: Annotated[
+        str, typer.Option("--out", "-o", help="VoC store: a .duckdb file or postgresql://…")
+    ] = "voc.duckdb",
+    salt: Annotated[
+        str | None,
+        typer.Option(envvar="CX_PSEUDONYM_SALT", help="Secret salt of author pseudonyms."),
+    ] = None,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", help="Crawl only these sources (repeatable).")
+    ] = None,
+    state_dir: Annotated[
+        Path | None,
+        typer.Option(help="HTTP cache, seen-store and job folders (default <out>.state)."),
+    ] = None,
+    redis: Annotated[
+        str | None,
+        typer.Option(help="redis://… to share the frontier and seen-set between processes."),
+    ] = None,
+    run_id: Annotated[
+        str | None,
+        typer.Option(help="Processes of one distributed run share it (default: today's date)."),
+    ] = None,
+    namespace: Annotated[
+        str, typer.Option(help="Redis key namespace of this deployment.")
+    ] = "default",
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", "-s", help="Scrapy setting NAME=VALUE (repeatable)."),
+    ] = None,
     log_level: Annotated[str, typer.Option(help="Scrapy log level.")] = "INFO",
-    as_json: Annotated[bool, typer.Option("--json", help="Print the crawl result as JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the crawl result as JSON.")
+    ] = False,
 ) -> None:
     """Crawl every configured source (incremental, polite, resumable) into the store."""
     import logging
@@ -49,13 +74,24 @@ def crawl(
     if not salt:
         from cxvoc.errors import ConfigError
 
-        raise ConfigError("no salt: pass --salt or set CX_PSEUDONYM_SALT (a secret kept per deployment)")
+        raise ConfigError(
+            "no salt: pass --salt or set CX_PSEUDONYM_SALT (a secret kept per deployment)"
+        )
     for handler in list(logging.root.handlers):  # Scrapy installs its own, at --log-level
         logging.root.removeHandler(handler)
     overrides = _parse_set(set_ or [])
     overrides.setdefault("LOG_LEVEL", log_level.upper())
-    result = run_crawl(sources, out=out, salt=salt, only=source or None, state_dir=state_dir,
-                       redis_url=redis, run_id=run_id, namespace=namespace, settings=overrides)
+    result = run_crawl(
+        sources,
+        out=out,
+        salt=salt,
+        only=source or None,
+        state_dir=state_dir,
+        redis_url=redis,
+        run_id=run_id,
+        namespace=namespace,
+        settings=overrides,
+    )
     summary = result.serialize()
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
@@ -73,30 +109,37 @@ def _when(text: str | None, name: str) -> datetime | None:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        raise typer.BadParameter(f"--{name} {text!r} must be an ISO date such as 2026-11-01") from None
+        raise typer.BadParameter(
+            f"--{name} {text!r} must be an ISO date such as 2026-11-01"
+        ) from None
     return value if value.tzinfo else value.replace(tzinfo=timezone(timedelta(hours=7)))
 
 
 @app.command()
 def summary(
     store: Annotated[str, typer.Option("--store", "-s", help="VoC store URL.")] = "voc.duckdb",
-    since: Annotated[str | None, typer.Option(help="Start (inclusive), ISO date/time; naive = UTC+7.")] = None,
-    until: Annotated[str | None, typer.Option(help="End (exclusive), ISO date/time; naive = UTC+7.")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Start (inclusive), ISO date/time; naive = UTC+7.")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="End (exclusive), ISO date/time; naive = UTC+7.")
+    ] = None,
     days: Annotated[int | None, typer.Option(help="The last N days (instead of --since).")] = None,
-    channel: Annotated[str | None, typer.Option(help="Only this channel (news, forum, review, …).")] = None,
+    channel: Annotated[
+        str | None, typer.Option(help="Only this channel (news, forum, review, …).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Mentions, net sentiment and share of voice per brand for a period."""
-    from cxvoc.store import open_store
-
     from crawlers.summary import social_summary
+    from cxvoc.store import open_store
 
     start = _when(since, "since")
     end = _when(until, "until")
     if days is not None:
         if days < 1:
             raise typer.BadParameter(f"--days {days} must be a positive number of days")
-        start = (end or datetime.now(timezone.utc)) - timedelta(days=days)
+        start = (end or datetime.now(UTC)) - timedelta(days=days)
     with open_store(store) as st:
         result = social_summary(st, since=start, until=end, channel=channel)
     if as_json:
@@ -105,13 +148,19 @@ def summary(
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"social mentions {result.since or '…'} → {result.until or '…'} "
-                        f"({result.total_mentions:,} in all)")
+    table = Table(
+        title=f"social mentions {result.since or '…'} → {result.until or '…'} "
+        f"({result.total_mentions:,} in all)"
+    )
     for col in ("brand", "mentions", "positive", "negative", "net sentiment", "share of voice"):
         table.add_column(col, justify="left" if col == "brand" else "right")
     for b in result.brands:
-        table.add_row(b.brand, f"{b.mentions:,}", f"{b.positive:,}", f"{b.negative:,}",
-                      f"{b.net_sentiment:+.1f}", f"{100 * b.share_of_voice:.1f}%")
+        table.add_row(
+            b.brand,
+            f"{b.mentions:,}",
+            f"{b.positive:,}",
+            f"{b.negative:,}",
+            f"{b.net_sentiment:+.1f}",
+            f"{100 * b.share_of_voice:.1f}%",
+        )
     Console().print(table)
-
-

@@ -21,16 +21,22 @@ from crawlers.testing import FixtureServer, FixtureSite
 
 BASE = "http://127.0.0.1:8000"
 CLI = "import sys; from cxvoc.cli import main; sys.argv[0] = 'cx'; main()"
-RELAXED = {"CX_TEXT_OPS": "crawlers.textops:basic_ops", "AUTOTHROTTLE_ENABLED": False,
-           "DOWNLOAD_DELAY": 0}
+RELAXED = {
+    "CX_TEXT_OPS": "crawlers.textops:basic_ops",
+    "AUTOTHROTTLE_ENABLED": False,
+    "DOWNLOAD_DELAY": 0,
+}
 
 
-def response_for(site: FixtureSite, path: str, *, meta: dict[str, Any] | None = None,
-                 base: str = BASE) -> TextResponse:
+def response_for(
+    site: FixtureSite, path: str, *, meta: dict[str, Any] | None = None, base: str = BASE
+) -> TextResponse:
     """The page at ``path`` as Scrapy would receive it from ``base``."""
     page = site.pages[path]
     body = page.body.encode() if isinstance(page.body, str) else page.body
-    body = body.replace(b"@@BASE@@", base.encode()).replace(b"@@HOST@@", base.split("//")[1].encode())
+    body = body.replace(b"@@BASE@@", base.encode()).replace(
+        b"@@HOST@@", base.split("//")[1].encode()
+    )
     url = base + path
     request = Request(url, meta=meta or {})
     headers = {"Content-Type": page.content_type}
@@ -38,10 +44,29 @@ def response_for(site: FixtureSite, path: str, *, meta: dict[str, Any] | None = 
     return cls(url=url, body=body, headers=headers, request=request)
 
 
-def crawl_command(sources: Path, out: Path, *extra: str, settings: dict[str, Any] | None = None,
-                  state_dir: Path | None = None) -> list[str]:
-    cmd = [sys.executable, "-c", CLI, "social", "crawl", "--sources", str(sources),
-           "--out", str(out), "--salt", "test-salt", "--json", "--log-level", "WARNING"]
+def crawl_command(
+    sources: Path,
+    out: Path,
+    *extra: str,
+    settings: dict[str, Any] | None = None,
+    state_dir: Path | None = None,
+) -> list[str]:
+    cmd = [
+        sys.executable,
+        "-c",
+        CLI,
+        "social",
+        "crawl",
+        "--sources",
+        str(sources),
+        "--out",
+        str(out),
+        "--salt",
+        "test-salt",
+        "--json",
+        "--log-level",
+        "WARNING",
+    ]
     if state_dir is not None:
         cmd += ["--state-dir", str(state_dir)]
     for key, value in {**RELAXED, **(settings or {})}.items():
@@ -56,10 +81,10 @@ class CrawlRun:
     stderr: str
 
 
-def run_crawl(sources: Path, out: Path, *extra: str, timeout: float = 120,
-              **kw: Any) -> CrawlRun:
-    proc = subprocess.run(crawl_command(sources, out, *extra, **kw), capture_output=True,
-                          text=True, timeout=timeout)
+def run_crawl(sources: Path, out: Path, *extra: str, timeout: float = 120, **kw: Any) -> CrawlRun:
+    proc = subprocess.run(
+        crawl_command(sources, out, *extra, **kw), capture_output=True, text=True, timeout=timeout
+    )
     try:
         result = json.loads(proc.stdout)
     except json.JSONDecodeError:
@@ -105,9 +130,23 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     assert exe, "no Redis answers at 127.0.0.1:6379 and redis-server is not installed"
     port = _free_port()
     folder = tmp_path_factory.mktemp("redis")
-    proc = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--dir", str(folder)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            exe,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(folder),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"redis://127.0.0.1:{port}/0"
     deadline = time.monotonic() + 10
     while not _answers(url):

@@ -39,7 +39,8 @@ def write_sources(tmp_path: Path, base: str) -> Path:
 
 
 def test_first_run_exact_then_second_run_fetches_only_changes(
-        tmp_path: Path, site: FixtureSite, server: FixtureServer) -> None:
+    tmp_path: Path, site: FixtureSite, server: FixtureServer
+) -> None:
     sources, out = write_sources(tmp_path, server.base), tmp_path / "voc.duckdb"
     assert len(site.pages) >= 200
 
@@ -48,13 +49,16 @@ def test_first_run_exact_then_second_run_fetches_only_changes(
     want = expected_ids(site, server.base)
     assert set(records) == set(want), (
         f"missing {[want[k] for k in set(want) - set(records)][:5]}, "
-        f"extra {[records[k].url for k in set(records) - set(want)][:5]}")
+        f"extra {[records[k].url for k in set(records) - set(want)][:5]}"
+    )
     assert first.result["stored"] == len(want)  # every item emitted and written exactly once
     paths = server.log.paths()
     assert not [p for p in paths if p.startswith("/private/")]  # robots.txt obeyed
     assert first.result["stats"]["fixture-news"]["robotstxt/forbidden"] == 1
     assert first.result["stats"]["fixture-forum"]["robotstxt/forbidden"] == 1
-    twice = {p: n for p, n in Counter(server.log.paths(200)).items() if n > 1 and p != "/robots.txt"}
+    twice = {
+        p: n for p, n in Counter(server.log.paths(200)).items() if n > 1 and p != "/robots.txt"
+    }
     assert twice == {}
     assert set(first.result["finish_reasons"].values()) == {"finished"}
     # malformed pages are counted, and the crawl went on past them
@@ -77,8 +81,12 @@ def test_first_run_exact_then_second_run_fetches_only_changes(
     assert set(channels) == {"news", "forum", "review"}
 
     # summary over the stored records
-    proc = subprocess.run([sys.executable, "-c", CLI, "social", "summary", "--store", str(out),
-                           "--json"], capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", CLI, "social", "summary", "--store", str(out), "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     summary = json.loads(proc.stdout)
     by_brand = Counter(r.brand for r in records.values() if r.brand)
     assert {b["brand"]: b["mentions"] for b in summary["brands"]} == dict(by_brand)
@@ -101,22 +109,28 @@ def test_first_run_exact_then_second_run_fetches_only_changes(
     assert set(after) == set(want2)
     new = set(want2) - set(want)
     assert len(new) >= 8  # new posts, new thread, new articles
-    edited = {make_record_id("social", server.base + p) for p in
-              ("/news/bai-viet-1.html", "/reviews/2.html")}
+    edited = {
+        make_record_id("social", server.base + p)
+        for p in ("/news/bai-viet-1.html", "/reviews/2.html")
+    }
     assert second.result["stored"] == len(new | edited)  # only new and changed items written
-    assert "Cập nhật: MobiFone" in after[make_record_id("social",
-                                                          server.base + "/news/bai-viet-1.html")].text
+    assert (
+        "Cập nhật: MobiFone"
+        in after[make_record_id("social", server.base + "/news/bai-viet-1.html")].text
+    )
     assert second.result["incremental"]["skipped_requests"] > 100
 
 
 @pytest.mark.slow
-def test_sigkill_mid_crawl_then_rerun(tmp_path: Path, site: FixtureSite,
-                                      server: FixtureServer) -> None:
+def test_sigkill_mid_crawl_then_rerun(
+    tmp_path: Path, site: FixtureSite, server: FixtureServer
+) -> None:
     sources, out = write_sources(tmp_path, server.base), tmp_path / "voc.duckdb"
     want = expected_ids(site, server.base)
     server.delay_s = 0.03
-    cmd = crawl_command(sources, out, settings={"CX_BATCH_SIZE": 10,
-                                                "CONCURRENT_REQUESTS_PER_DOMAIN": 2})
+    cmd = crawl_command(
+        sources, out, settings={"CX_BATCH_SIZE": 10, "CONCURRENT_REQUESTS_PER_DOMAIN": 2}
+    )
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while len(server.log.paths()) < 110 and proc.poll() is None:
@@ -139,21 +153,31 @@ def test_sigkill_mid_crawl_then_rerun(tmp_path: Path, site: FixtureSite,
 
 
 @pytest.mark.slow
-def test_two_processes_share_redis_frontier(tmp_path: Path, site: FixtureSite,
-                                            server: FixtureServer, redis_url: str,
-                                            redis_namespace: str) -> None:
+def test_two_processes_share_redis_frontier(
+    tmp_path: Path, site: FixtureSite, server: FixtureServer, redis_url: str, redis_namespace: str
+) -> None:
     sources = write_sources(tmp_path, server.base)
     single = tmp_path / "single.duckdb"
     run_crawl(sources, single, state_dir=tmp_path / "single-state")
     server.log.clear()
-    server.delay_s = 0.01
+    server.delay_s = 0.005
     shared = tmp_path / "shared.duckdb"
     extra = ("--redis", redis_url, "--run-id", "r1", "--namespace", redis_namespace)
-    procs = [subprocess.Popen(crawl_command(sources, shared, *extra,
-                                            settings={"CONCURRENT_REQUESTS_PER_DOMAIN": 2},
-                                            state_dir=tmp_path / f"worker{i}"),
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for i in range(2)]
+    procs = [
+        subprocess.Popen(
+            crawl_command(
+                sources,
+                shared,
+                *extra,
+                settings={"CONCURRENT_REQUESTS_PER_DOMAIN": 4},
+                state_dir=tmp_path / f"worker{i}",
+            ),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(2)
+    ]
     results = []
     for p in procs:
         stdout, stderr = p.communicate(timeout=180)
@@ -166,7 +190,8 @@ def test_two_processes_share_redis_frontier(tmp_path: Path, site: FixtureSite,
     again = {p: n for p, n in counts.items() if n > 1}
     assert set(again) <= {"/robots.txt", "/error/500.html"}  # robots per process; 500 retried
     assert counts["/error/500.html"] == 3  # one request and two retries, in one process
-    worked = [sum(s.get("scheduler/dequeued/redis", 0) for s in r["stats"].values())
-              for r in results]
+    worked = [
+        sum(s.get("scheduler/dequeued/redis", 0) for s in r["stats"].values()) for r in results
+    ]
     assert all(n > 0 for n in worked), worked  # both processes took requests from the frontier
     assert sum(r["stored"] for r in results) == len(two)

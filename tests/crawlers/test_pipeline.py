@@ -28,30 +28,56 @@ from cxvoc import make_record_id, open_store, pseudonymize
 
 
 def make_crawler(tmp_path: Path, **settings: Any) -> Any:
-    source = parse_sources({"sources": [{
-        "name": "t", "type": "forum", "channel": "forum", "start_urls": ["http://f.vn/"],
-        "brands": ["Viettel", {"name": "VNPT", "aliases": ["vinaphone"]}], "keywords": ["cáp quang"],
-    }]}).sources[0]
-    crawler = get_crawler(SPIDERS["forum"], {
-        "CX_OUT": str(tmp_path / "voc.duckdb"), "CX_SEEN": str(tmp_path / "seen.sqlite"),
-        "CX_AUTHOR_SALT": "pepper", "CX_TEXT_OPS": "crawlers.textops:basic_ops",
-        "CX_BATCH_SIZE": 3, **settings})
+    source = parse_sources(
+        {
+            "sources": [
+                {
+                    "name": "t",
+                    "type": "forum",
+                    "channel": "forum",
+                    "start_urls": ["http://f.vn/"],
+                    "brands": ["Viettel", {"name": "VNPT", "aliases": ["vinaphone"]}],
+                    "keywords": ["cáp quang"],
+                }
+            ]
+        }
+    ).sources[0]
+    crawler = get_crawler(
+        SPIDERS["forum"],
+        {
+            "CX_OUT": str(tmp_path / "voc.duckdb"),
+            "CX_SEEN": str(tmp_path / "seen.sqlite"),
+            "CX_AUTHOR_SALT": "pepper",
+            "CX_TEXT_OPS": "crawlers.textops:basic_ops",
+            "CX_BATCH_SIZE": 3,
+            **settings,
+        },
+    )
     crawler.spider = SPIDERS["forum"].from_crawler(crawler, source=source)
     return crawler
 
 
 def post(n: int, text: str, **extra: Any) -> SocialItem:
-    item = SocialItem(kind="post", native_id=f"f.vn:post:{n}", source="t",
-                      url=f"http://f.vn/threads/x.1/#post-{n}", text=text, author="Lan Anh",
-                      published_at="2026-11-02T09:00:00+07:00", **extra)
+    item = SocialItem(
+        kind="post",
+        native_id=f"f.vn:post:{n}",
+        source="t",
+        url=f"http://f.vn/threads/x.1/#post-{n}",
+        text=text,
+        author="Lan Anh",
+        published_at="2026-11-02T09:00:00+07:00",
+        **extra,
+    )
     item["content_hash"] = content_hash(item)
     item["seen_key"] = item_key(item["native_id"], item["content_hash"])
     return item
 
 
 def stages(crawler: Any) -> list[Any]:
-    return [cls(crawler) for cls in (ValidatePipeline, NormalizePipeline, BrandFilterPipeline,
-                                     NearDuplicatePipeline)]
+    return [
+        cls(crawler)
+        for cls in (ValidatePipeline, NormalizePipeline, BrandFilterPipeline, NearDuplicatePipeline)
+    ]
 
 
 def run(stages_: list[Any], item: Any) -> Any:
@@ -62,8 +88,12 @@ def run(stages_: list[Any], item: Any) -> Any:
 
 @pytest.mark.parametrize(
     ("text", "reason"),
-    [("", "empty_text"), ("   \n ", "empty_text"), ("Trời mưa to quá", "no_brand"),
-     ("viettelx không phải thương hiệu", "no_brand")],
+    [
+        ("", "empty_text"),
+        ("   \n ", "empty_text"),
+        ("Trời mưa to quá", "no_brand"),
+        ("viettelx không phải thương hiệu", "no_brand"),
+    ],
 )
 def test_drops_with_reason_counted(tmp_path: Path, text: str, reason: str) -> None:
     crawler = make_crawler(tmp_path)
@@ -98,10 +128,16 @@ def test_store_stage_batches_masks_scores_and_commits_seen(tmp_path: Path) -> No
     st = stages(crawler)
     store_stage = ScoreAndStorePipeline(crawler)
     store_stage.open_spider()
-    texts = ["Sóng Viettel tốt, gọi 0912 345 678 để hỏi", "VNPT tính cước đắt, tệ",
-             "Viettel vừa đổi gói", "Viettel mạnh"]
-    items = [post(i, t, quoted_text="trích Viettel 0987654321" if i == 0 else None)
-             for i, t in enumerate(texts)]
+    texts = [
+        "Sóng Viettel tốt, gọi 0912 345 678 để hỏi",
+        "VNPT tính cước đắt, tệ",
+        "Viettel vừa đổi gói",
+        "Viettel mạnh",
+    ]
+    items = [
+        post(i, t, quoted_text="trích Viettel 0987654321" if i == 0 else None)
+        for i, t in enumerate(texts)
+    ]
     for item in items[:2]:
         store_stage.process_item(run(st, item))
     store_stage.process_item(PageDone(source="t", page_key="http://f.vn/threads/x.1/", marker="m"))
@@ -141,10 +177,12 @@ def test_incremental_middleware_filters_seen_items_and_unchanged_pages(tmp_path:
     mw = IncrementalMiddleware(crawler)
     old = post(1, "Viettel ổn")
     mw.state.seen.commit(items=[old["seen_key"]], pages=[("http://f.vn/threads/x.1/", "m1")])
-    same = SocialItem(kind="post", native_id="f.vn:post:1", source="t", url=old["url"],
-                      text="Viettel ổn")
-    edited = SocialItem(kind="post", native_id="f.vn:post:1", source="t", url=old["url"],
-                        text="Viettel ổn định")
+    same = SocialItem(
+        kind="post", native_id="f.vn:post:1", source="t", url=old["url"], text="Viettel ổn"
+    )
+    edited = SocialItem(
+        kind="post", native_id="f.vn:post:1", source="t", url=old["url"], text="Viettel ổn định"
+    )
     assert mw.get_processed_item(same, None) is None
     assert mw.get_processed_item(edited, None) is edited
     unchanged = Request("http://f.vn/threads/x.1/", meta={"cx_marker": "m1"})
@@ -197,10 +235,13 @@ def test_loader_cleans_text_and_times() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "iso"),
-    [("Mon, 02 Nov 2026 09:00:00 +0700", "2026-11-02T09:00:00+07:00"),
-     ("2026-11-02T02:00:00Z", "2026-11-02T02:00:00+00:00"),
-     ("1793581200", "2026-11-02T01:00:00+00:00"),
-     ("hôm qua", None), ("", None)],
+    [
+        ("Mon, 02 Nov 2026 09:00:00 +0700", "2026-11-02T09:00:00+07:00"),
+        ("2026-11-02T02:00:00Z", "2026-11-02T02:00:00+00:00"),
+        ("1793581200", "2026-11-02T01:00:00+00:00"),
+        ("hôm qua", None),
+        ("", None),
+    ],
 )
 def test_parse_time(raw: str, iso: str | None) -> None:
     assert parse_time(raw) == iso

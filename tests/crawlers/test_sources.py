@@ -27,9 +27,15 @@ def test_example_file_validates() -> None:
 
 
 def test_defaults_merge_and_brand_strings() -> None:
-    config = parse_sources({"defaults": {"brands": ["Viettel", {"name": "VNPT", "aliases": ["vina"]}],
-                                         "limits": {"concurrency": 3}},
-                            "sources": [{**GOOD, "limits": {"max_pages": 5}}]})
+    config = parse_sources(
+        {
+            "defaults": {
+                "brands": ["Viettel", {"name": "VNPT", "aliases": ["vina"]}],
+                "limits": {"concurrency": 3},
+            },
+            "sources": [{**GOOD, "limits": {"max_pages": 5}}],
+        }
+    )
     source = config.sources[0]
     assert [b.spellings for b in source.brands] == [("Viettel",), ("VNPT", "vina")]
     assert (source.limits.concurrency, source.limits.max_pages) == (3, 5)

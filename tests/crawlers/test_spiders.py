@@ -22,8 +22,18 @@ from .conftest import BASE, response_for
 
 
 def make_spider(kind: str, **extra: Any) -> SourceSpider:
-    source = parse_sources({"sources": [{"name": f"t-{kind.replace('_', '-')}", "type": kind,
-                                         "start_urls": [BASE + "/"], **extra}]}).sources[0]
+    source = parse_sources(
+        {
+            "sources": [
+                {
+                    "name": f"t-{kind.replace('_', '-')}",
+                    "type": kind,
+                    "start_urls": [BASE + "/"],
+                    **extra,
+                }
+            ]
+        }
+    ).sources[0]
     cls = SPIDERS[kind]
     crawler = get_crawler(cls)
     spider = cls.from_crawler(crawler, source=source)
@@ -33,8 +43,11 @@ def make_spider(kind: str, **extra: Any) -> SourceSpider:
 
 def split(output: Any) -> tuple[list[SocialItem], list[Request], list[PageDone]]:
     out = list(output or [])
-    return ([o for o in out if isinstance(o, SocialItem)], [o for o in out if isinstance(o, Request)],
-            [o for o in out if isinstance(o, PageDone)])
+    return (
+        [o for o in out if isinstance(o, SocialItem)],
+        [o for o in out if isinstance(o, Request)],
+        [o for o in out if isinstance(o, PageDone)],
+    )
 
 
 def stat(spider: SourceSpider, key: str) -> int:
@@ -75,7 +88,10 @@ def test_forum_index_yields_threads_with_markers_and_next_page(site: FixtureSite
     assert len(threads) == (len(site.threads) + 2) // 2
     t0 = site.threads[0]
     assert threads[0].url == f"{BASE}/threads/{t0['slug']}.{t0['id']}/"
-    assert threads[0].meta["cx_marker"] == f"{t0['posts'][-1]['time'].isoformat()}|{len(t0['posts']) - 1}"
+    assert (
+        threads[0].meta["cx_marker"]
+        == f"{t0['posts'][-1]['time'].isoformat()}|{len(t0['posts']) - 1}"
+    )
     assert threads[0].meta["cx_page_key"] == threads[0].url
     assert [r.url for r in nxt] == [BASE + "/forums/di-dong.1/page-2"]
 
@@ -140,8 +156,10 @@ def test_sitemap_entries_with_lastmod(site: FixtureSite) -> None:
 
 def test_sitemap_index_and_garbage() -> None:
     spider = make_spider("sitemap")
-    index = (b"<?xml version='1.0'?><sitemapindex xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
-             b"<sitemap><loc>http://127.0.0.1:8000/s1.xml</loc></sitemap></sitemapindex>")
+    index = (
+        b"<?xml version='1.0'?><sitemapindex xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
+        b"<sitemap><loc>http://127.0.0.1:8000/s1.xml</loc></sitemap></sitemapindex>"
+    )
     _, requests, _ = split(spider.parse_start(TextResponse(url=BASE + "/i.xml", body=index)))
     assert [r.url for r in requests] == [BASE + "/s1.xml"]
     assert requests[0].callback == spider.parse_start
@@ -160,8 +178,9 @@ def test_article_with_comments(site: FixtureSite) -> None:
     assert not any(c["text"] in article["text"] for c in a["comments"])  # comments kept apart
     assert article["published_at"] == a["time"].isoformat()
     assert article["title"] == a["title"]
-    assert [c["native_id"] for c in comments] == [f"127.0.0.1:8000:comment:{c['id']}"
-                                                  for c in a["comments"]]
+    assert [c["native_id"] for c in comments] == [
+        f"127.0.0.1:8000:comment:{c['id']}" for c in a["comments"]
+    ]
     assert [c["text"] for c in comments] == [c["text"] for c in a["comments"]]
     assert comments[0]["parent_id"] == article["native_id"]
     assert [(d["page_key"], d["marker"]) for d in done] == [(BASE + a["path"], "M3")]
@@ -171,8 +190,10 @@ def test_article_with_comments(site: FixtureSite) -> None:
 def test_legacy_windows_1258_page_decodes_to_nfc(site: FixtureSite) -> None:
     spider = make_spider("generic")
     response = response_for(site, "/news/legacy-1258.html")
-    assert b"charset=windows-1258" in response.body and "charset" not in response.headers.get(
-        "Content-Type").decode()
+    assert (
+        b"charset=windows-1258" in response.body
+        and "charset" not in response.headers.get("Content-Type").decode()
+    )
     items, _, _ = split(spider.parse_start(response))
     text = items[0]["text"]
     assert "Khách hàng phản ánh mạng Viettel ở Nghệ An chập chờn" in text
@@ -191,9 +212,11 @@ def test_broken_html_and_binary_pages(site: FixtureSite) -> None:
 
 
 def test_article_list_follows_pattern_and_next_page(site: FixtureSite) -> None:
-    spider = make_spider("article_list", follow=r"/reviews/\d+\.html$",
-                         selectors={"article_links": "ul.list a::attr(href)",
-                                    "next_page": "a.next::attr(href)"})
+    spider = make_spider(
+        "article_list",
+        follow=r"/reviews/\d+\.html$",
+        selectors={"article_links": "ul.list a::attr(href)", "next_page": "a.next::attr(href)"},
+    )
     _, requests, _ = split(spider.parse_start(response_for(site, "/reviews/")))
     half = (len(site.reviews) + 1) // 2
     assert [r.url for r in requests[:-1]] == [BASE + r["path"] for r in site.reviews[:half]]
@@ -201,20 +224,29 @@ def test_article_list_follows_pattern_and_next_page(site: FixtureSite) -> None:
 
 
 def test_spider_refuses_wrong_source_type() -> None:
-    source = parse_sources({"sources": [{"name": "x", "type": "rss",
-                                         "start_urls": [BASE + "/"]}]}).sources[0]
+    source = parse_sources(
+        {"sources": [{"name": "x", "type": "rss", "start_urls": [BASE + "/"]}]}
+    ).sources[0]
     with pytest.raises(ValueError, match="has type 'rss'"):
         SPIDERS["forum"](source=source)
 
 
-CALLBACKS = [("rss", "parse_start"), ("forum", "parse_forum"), ("forum", "parse_thread"),
-             ("sitemap", "parse_start"), ("article_list", "parse_start"),
-             ("generic", "parse_start"), ("generic", "parse_article")]
+CALLBACKS = [
+    ("rss", "parse_start"),
+    ("forum", "parse_forum"),
+    ("forum", "parse_thread"),
+    ("sitemap", "parse_start"),
+    ("article_list", "parse_start"),
+    ("generic", "parse_start"),
+    ("generic", "parse_article"),
+]
 
 
 @pytest.mark.parametrize(("kind", "callback"), CALLBACKS)
 def test_contracts(site: FixtureSite, kind: str, callback: str) -> None:
-    extra = {"selectors": {"article_links": "ul.list a::attr(href)"}} if kind == "article_list" else {}
+    extra = (
+        {"selectors": {"article_links": "ul.list a::attr(href)"}} if kind == "article_list" else {}
+    )
     spider = make_spider(kind, **extra)
     manager = ContractsManager([UrlContract, ReturnsContract])
     result = unittest.TestResult()
