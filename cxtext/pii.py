@@ -40,9 +40,9 @@ _TOKENS = {"email": "[EMAIL]", "phone": "[PHONE]", "id": "[ID]", "account": "[AC
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 _S = r"[ .\-]?"  # one optional separator between digits
-_END = r"(?!\w)(?![.\-]\d)"
+_END = r"(?!\d)(?![.\-]\d)"  # letters may follow: "0912345678nhé" is still a phone
 _PHONE = re.compile(
-    r"(?<![\w+.\-])(?:"
+    r"(?<![\d+.\-])(?:"  # letters may precede: "sdt0912345678"
     # +84 / 84 / (+84) / (84), an optional (0), then a mobile or a landline without its 0
     rf"(?:\(\s?\+?\s?84\s?\)|\+\s?84|84)\s?{_S}(?:\(0\)\s?)?"
     rf"(?:[35789](?:{_S}\d){{8}}|2\d(?:{_S}\d){{8}})"
@@ -55,7 +55,7 @@ _PHONE = re.compile(
     rf"|0{_S}2\d(?:{_S}\d){{8}}"
     rf"){_END}"
 )
-_DIGIT_RUN = re.compile(r"(?<![\w.,/:\-])(?:\d{4}(?: \d{4}){3}|\d{9,16})(?![\w/:]|[.,\-]\d)")
+_DIGIT_RUN = re.compile(r"(?<![\w.,/\-])(?:\d{4}(?: \d{4}){3}|\d{9,16})(?![\w/:]|[.,\-]\d)")
 _CURRENCY_AFTER = re.compile(
     r"\s?(?:đ|đồng|dong|vnd|vnđ|usd|\$|k\b|tr\b|triệu|nghìn|ngàn)", re.IGNORECASE
 )

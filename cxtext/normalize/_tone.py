@@ -81,7 +81,8 @@ def _tone_position(plain: str) -> int | None:
 
 @lru_cache(maxsize=1 << 16)
 def fix_tone(word: str) -> str:
-    """Move the tone mark of one NFC word to the cxkit convention; other words come back as is."""
+    """Move the tone mark of one NFC word to the cxkit convention (and mend ``uơ`` typed for
+    ``ươ`` before a final consonant); words that are not Vietnamese syllables come back as is."""
     tone = 0
     where = -1
     plain_chars = list(word)
@@ -95,8 +96,15 @@ def fix_tone(word: str) -> str:
     if not tone:
         return word
     plain = "".join(plain_chars)
-    pos = _tone_position(plain.lower())
-    if pos is None or pos == where:
+    lower = plain.lower()
+    k = lower.find("uơ")
+    if k > 0 and lower[k - 1] != "q" and k + 2 < len(lower):
+        # "đuợc", "nguời", "truớc": the common typo of ươ when more letters follow
+        # (no Vietnamese syllable has u + ơ + anything; "thuở", "huơ" end there and stay)
+        plain_chars[k] = "ư" if plain_chars[k] == "u" else "Ư"
+        lower = lower[:k] + "ư" + lower[k + 1 :]
+    pos = _tone_position(lower)
+    if pos is None:
         return word
     plain_chars[pos] = _JOIN[(plain_chars[pos], tone)]
     return "".join(plain_chars)

@@ -37,6 +37,11 @@ from cxtext.normalize._tone import fix_tone
         ("rượu", "rượu"),
         ("rựơu", "rượu"),
         ("tuyển", "tuyển"),
+        ("đuợc", "được"),
+        ("nguời", "người"),
+        ("Truớc", "Trước"),
+        ("thuở", "thuở"),
+        ("huơ", "huơ"),
         ("café", "café"),  # not a Vietnamese syllable: untouched
         ("viettel", "viettel"),
     ],

@@ -66,6 +66,12 @@ def test_phone_inside_an_email_is_masked_as_email_once() -> None:
     assert mask_pii("0912345678@gmail.com") == "[EMAIL]"
 
 
+def test_glued_forms() -> None:
+    assert mask_pii("sdt0912345678nhé") == "sdt[PHONE]nhé"
+    assert mask_pii("cccd:001099012345") == "cccd:[ID]"
+    assert mask_pii("mã SP123456789") == "mã SP123456789"  # a code, not an ID
+
+
 def test_hotlines_stay_and_two_adjacent_phones_are_both_masked() -> None:
     assert mask_pii("hotline 1900 1234, 18008098") == "hotline 1900 1234, 18008098"
     assert mask_pii("0912345678 0987654321") == "[PHONE] [PHONE]"
