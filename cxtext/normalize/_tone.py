@@ -82,9 +82,8 @@ def _tone_position(plain: str) -> int | None:
 @lru_cache(maxsize=1 << 16)
 def fix_tone(word: str) -> str:
     """Move the tone mark of one NFC word to the cxkit convention (and mend ``uơ`` typed for
-    ``ươ`` before a final consonant); words that are not Vietnamese syllables come back as is."""
+    ``ươ`` when more letters follow); words that are not Vietnamese syllables come back as is."""
     tone = 0
-    where = -1
     plain_chars = list(word)
     for i, ch in enumerate(word):
         split = _SPLIT.get(ch)
@@ -92,7 +91,6 @@ def fix_tone(word: str) -> str:
             if tone:  # two tone marks: not a word we can place; leave it
                 return word
             plain_chars[i], tone = split
-            where = i
     if not tone:
         return word
     plain = "".join(plain_chars)
