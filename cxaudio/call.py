@@ -314,6 +314,7 @@ def analyze_call(
     device: str = "auto",
     config: CallConfig | None = None,
     diarization: Diarization | None = None,
+    threads: int = 0,
 ) -> CallAnalysis:
     """Analyze one recorded call.
 
@@ -322,6 +323,8 @@ def analyze_call(
     ``channel_map``: for stereo files, e.g. ``{"agent": 0, "customer": 1}``.
     ``config``: thresholds and emotion settings (its ``scorecard`` is overridden by ``scorecard``).
     ``diarization``: skip diarization and use this one (e.g. from an RTTM reference).
+    ``threads``: ONNX Runtime intra-op threads of the diarization model (0: all cores; the
+    batch runner gives each worker process 1).
     """
     from . import load
 
@@ -355,6 +358,7 @@ def analyze_call(
             y,
             sr,
             device=device,
+            intra_op_num_threads=threads,
             channel_map={v: k for k, v in cmap.items()} if (cmap and stereo) else None,
             num_speakers=None if stereo else cfg.num_speakers,
         )

@@ -26,7 +26,7 @@ import resource
 import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -107,6 +107,7 @@ class _Options:
     salt: str | None
     batch_size: int
     flush_s: float
+    threads: int = 0
 
 
 def _rss_mb() -> float:
@@ -173,6 +174,7 @@ def _process(job: CallJob, record_id: str, opts: _Options, writer: _Writer) -> C
     try:
         analysis = analyze_call(
             job.path,
+            threads=opts.threads,
             transcript=job.transcript,
             channel_map=job.channel_map,
             device=opts.device,
@@ -227,8 +229,11 @@ def _process(job: CallJob, record_id: str, opts: _Options, writer: _Writer) -> C
     )
 
 
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
+
+
 def _limit_threads() -> None:
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+    for var in _THREAD_VARS:
         os.environ.setdefault(var, "1")
 
 
@@ -429,6 +434,9 @@ def _run_processes(
     workers: int,
     report: Callable[[CallOutcome], None],
 ) -> dict[int, float]:
+    opts = replace(opts, threads=1)
+    saved = {v: os.environ.get(v) for v in _THREAD_VARS}
+    _limit_threads()  # before the forkserver starts: its children inherit the environment
     method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
     ctx = mp.get_context(method)
     tasks, results = ctx.Queue(), ctx.Queue()
@@ -445,6 +453,11 @@ def _run_processes(
         return p
 
     procs = {p.pid: p for p in (spawn() for _ in range(n))}
+    for var, value in saved.items():
+        if value is None:
+            os.environ.pop(var, None)
+        else:
+            os.environ[var] = value
     running: dict[int, int] = {}  # pid -> idx in flight
     exited: set[int] = set()
     finished: set[int] = set()

@@ -121,3 +121,22 @@ def test_corrupt_file_names_the_file(tmp_path) -> None:
     bad.write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
     with pytest.raises(AudioFileError, match="broken.wav"):
         analyze_call(bad)
+
+
+def test_agent_emotion_only_on_request_and_plugged_classifier(calls, tmp_path, caplog) -> None:
+    from tests.cxaudio.test_emotion import _tiny_model
+
+    assert set(analyze_call(calls["calm"]).emotion) == {"customer"}
+    model = tmp_path / "tiny.onnx"
+    _tiny_model(model)
+    cfg = CallConfig(include_agent_emotion=True, emotion_model=str(model))
+    with caplog.at_level("WARNING"):
+        a = analyze_call(calls["calm"], config=cfg)
+    assert set(a.emotion) == {"customer", "agent"}
+    assert any("AI Act" in r.message for r in caplog.records)
+    seg = a.customer_emotion.segments[0]
+    assert seg.category in ("calm", "loud") and set(seg.category_scores) == {"calm", "loud"}
+    assert a.models["emotion_classifier"] == "tiny-1"
+    assert a.config_hash != analyze_call(calls["calm"]).config_hash
+    rec = a.to_record(call_id="x")
+    assert rec.emotion["category"] in ("calm", "loud") and "agent" in rec.emotion
