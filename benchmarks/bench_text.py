@@ -116,6 +116,10 @@ def run(n: int, peer_n: int) -> dict[str, object]:
     result["normalize_texts_per_s"] = round(warm)
     result["normalize_wall_texts_per_s"] = round(warm_wall)
 
+    for name, fn in (("mask_pii", cxtext.mask_pii), ("brands", cxtext.brands)):
+        rate, _ = _rate(lambda xs, fn=fn: [fn(x) for x in xs], texts, repeat=2)
+        result[f"{name}_texts_per_s"] = round(rate)
+
     sentiment_batch = getattr(cxtext, "sentiment_batch", None)
     if sentiment_batch is not None:
         sentiment_batch(texts[:64])

@@ -165,3 +165,16 @@ def test_public_api_is_listed() -> None:
     for name in cxtext.__all__:
         assert hasattr(cxtext, name), name
     assert cxtext.normalize is normalize
+
+
+def test_tokens_and_pieces_agree_with_normalize() -> None:
+    normalizer = Normalizer()
+    text = "Mạng VIETTEL chán quáaaa 😡😡 k vào đc fb.com!!!"
+    assert normalizer.tokens(text) == normalize(text).split()
+    pieces = normalizer.pieces(text)
+    assert pieces[:3] == ["mạng", "viettel", "chán"]
+    assert [normalizer.token(p) for p in pieces][3:6] == ["quá", "emo_angry", "emo_angry"]
+    small = Normalizer(cache_size=4)  # the token cache is bounded
+    for word in ("một", "hai", "ba", "bốn", "năm", "sáu"):
+        small(word)
+    assert len(small._cache) <= 4
