@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-LANES = 16
+LANES = 64
 
 
 @njit(cache=True, nogil=True)
