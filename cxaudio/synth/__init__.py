@@ -22,7 +22,8 @@ names written by :func:`generate_archive`, ``"is_synthetic": true`` in the truth
 """
 
 from cxaudio.synth.archive import generate_archive
-from cxaudio.synth.call import CallFiles, SyntheticCall, Utterance, generate_call
+from cxaudio.synth.call import generate_call
+from cxaudio.synth.result import CallFiles, SyntheticCall, Utterance
 from cxaudio.synth.spec import CallSpec, Escalation, Gap, Overlap
 from cxaudio.synth.truth import count_silences, segment_truth
 from cxaudio.synth.tts import EspeakTTS, TTSUnavailableError, Voice

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,11 +12,13 @@ from scipy.signal import butter, sosfilt
 from cxaudio.errors import ParameterError
 from cxaudio.synth import phrases as ph
 from cxaudio.synth import script
+from cxaudio.synth.pitch import median_f0
+from cxaudio.synth.result import CallFiles, SyntheticCall, Utterance
 from cxaudio.synth.script import Cast, Line
 from cxaudio.synth.spec import BRANDS, TOPICS, CallSpec
 from cxaudio.synth.truth import segment_truth
 from cxaudio.synth.tts import BAND_HZ, MIN_PAUSE_S, TRIM_THRESHOLD_DB, EspeakTTS, Speech, Voice
-from cxaudio.types import Diarization, SpeakerTurn
+from cxaudio.types import SpeakerTurn
 
 log = logging.getLogger(__name__)
 
@@ -25,104 +26,6 @@ GENERATOR_VERSION = 1
 _CHUNK = 1 << 20
 _MEASURE_S = 600.0
 SEMITONES_PER_PITCH_UNIT = 4.1 / 20.0  # espeak-ng -p, measured on vi+f3 / vi+m3
-
-
-@dataclass(frozen=True)
-class Utterance:
-    """One placed turn: its text, its span, and its speech-only ``segments`` (seconds)."""
-
-    speaker: str
-    text: str
-    start: float
-    end: float
-    segments: tuple[tuple[float, float], ...]
-    kind: str = "exchange"
-    escalated: bool = False
-
-    def serialize(self) -> dict[str, Any]:
-        return {
-            "start": self.start,
-            "end": self.end,
-            "speaker": self.speaker,
-            "text": self.text,
-            "kind": self.kind,
-            "escalated": self.escalated,
-            "segments": [list(s) for s in self.segments],
-        }
-
-
-@dataclass(frozen=True)
-class SyntheticCall:
-    """A generated call: ``audio`` ``(channels, n)`` float32 at ``sr`` (stereo: agent channel 0,
-    customer channel 1), the placed ``turns``, the speech-only reference ``segments`` and the
-    ``truth`` (metrics by construction, JSON-ready). ``audio`` is the signal before any µ-law
-    encoding, which happens when the call is written."""
-
-    audio: np.ndarray
-    sr: int
-    turns: tuple[Utterance, ...]
-    segments: tuple[SpeakerTurn, ...]
-    truth: dict[str, Any]
-    spec: CallSpec
-
-    @property
-    def duration_s(self) -> float:
-        return self.audio.shape[-1] / self.sr
-
-    @property
-    def transcript(self) -> list[dict[str, Any]]:
-        """``[{start, end, speaker, text, synthetic}]``, one entry per turn."""
-        return [
-            {
-                "start": round(t.start, 3),
-                "end": round(t.end, 3),
-                "speaker": t.speaker,
-                "text": t.text,
-                "synthetic": True,
-            }
-            for t in self.turns
-        ]
-
-    @property
-    def diarization(self) -> Diarization:
-        """The reference diarization (speaker labels are the roles)."""
-        return Diarization.from_turns(
-            self.segments,
-            self.duration_s,
-            roles={"agent": "agent", "customer": "customer"},
-            method="reference",
-        )
-
-    def mono(self) -> np.ndarray:
-        """A mono mix ``(n,)`` of the channels."""
-        return self.audio.sum(axis=0) if self.audio.shape[0] > 1 else self.audio[0].copy()
-
-    def write(self, folder: Path | str, name: str) -> CallFiles:
-        """Write ``name.wav``, ``name.rttm``, ``name.transcript.json`` and ``name.truth.json``."""
-        from cxaudio.synth.files import write_call
-
-        return write_call(self, folder, name)
-
-    def serialize(self) -> dict[str, Any]:
-        return {
-            "sr": self.sr,
-            "channels": int(self.audio.shape[0]),
-            "turns": [t.serialize() for t in self.turns],
-            "truth": self.truth,
-        }
-
-
-@dataclass(frozen=True)
-class CallFiles:
-    """Paths of one written call."""
-
-    audio: Path
-    rttm: Path
-    transcript: Path
-    truth: Path
-
-    def serialize(self) -> dict[str, str]:
-        return {k: str(getattr(self, k)) for k in ("audio", "rttm", "transcript", "truth")}
 
 
 def generate_call(spec: CallSpec | None = None, *, tts: EspeakTTS | None = None) -> SyntheticCall:
@@ -494,35 +397,6 @@ class _Builder:
         return {"gain_db": round(float(gain), 2), "pitch_semitones": round(float(semitones), 2)}
 
 
-def median_f0(y: np.ndarray, sr: int, *, fmin: float = 60.0, fmax: float = 400.0) -> float:
-    """Median fundamental frequency (Hz) of the voiced 40 ms frames of ``y``, by normalized
-    autocorrelation (a frame is voiced when its peak correlation exceeds 0.6); 0 if none."""
-    frame, hop = int(0.04 * sr), int(0.01 * sr)
-    if len(y) < frame:
-        return 0.0
-    n = 1 + (len(y) - frame) // hop
-    lo, hi = int(sr / fmax), min(int(sr / fmin), frame - 1)
-    lags = np.arange(lo, hi + 1)
-    y64 = y.astype(np.float64)
-    f0s, energies = [], []
-    for first in range(0, n, 2048):  # blocks of frames keep memory small on long calls
-        count = min(2048, n - first)
-        idx = np.arange(frame)[None, :] + hop * (first + np.arange(count))[:, None]
-        x = y64[idx]
-        x -= x.mean(axis=1, keepdims=True)
-        ac = np.fft.irfft(np.abs(np.fft.rfft(x, n=2 * frame, axis=1)) ** 2, axis=1)[:, :frame]
-        # normalize by the overlap length so long lags are not penalized
-        norm = ac[:, lo : hi + 1] / np.maximum(ac[:, :1], 1e-12) * frame / (frame - lags)
-        best = np.argmax(norm, axis=1)
-        voiced = norm[np.arange(count), best] > 0.6
-        f0s.append(np.where(voiced, sr / (lo + best), 0.0))
-        energies.append(ac[:, 0])
-    f0, energy = np.concatenate(f0s), np.concatenate(energies)
-    loud = energy > 0.1 * np.median(energy[energy > 0]) if np.any(energy > 0) else energy > 0
-    keep = loud & (f0 > 0)
-    return float(np.median(f0[keep])) if np.any(keep) else 0.0
-
-
 def _add_noise(y: np.ndarray, rms: float, sr: int, rng: np.random.Generator) -> None:
     """Add telephone-band Gaussian noise of RMS ``rms`` to ``y`` in place, chunk by chunk."""
     sos = butter(4, BAND_HZ, btype="bandpass", fs=sr, output="sos")
@@ -554,4 +428,4 @@ def _jsonable(x: Any) -> Any:
     return x
 
 
-__all__ = ["CallFiles", "SyntheticCall", "Utterance", "generate_call"]
+__all__ = ["CallFiles", "SyntheticCall", "Utterance", "generate_call", "median_f0"]

@@ -27,7 +27,7 @@ from cxaudio.synth import (
     generate_call,
     segment_truth,
 )
-from cxaudio.synth.call import median_f0
+from cxaudio.synth.pitch import median_f0
 from cxaudio.types import read_rttm
 
 
@@ -428,3 +428,23 @@ def test_command_line_writes_an_archive(tmp_path: Path, tts: EspeakTTS) -> None:
     assert rc == 0
     assert len(list((tmp_path / "cli").glob("synthetic-*.wav"))) == 2
     assert (tmp_path / "cli" / "manifest.csv").exists()
+
+
+def test_command_line_reports_missing_espeak(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    from cxaudio.synth.__main__ import main
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # no espeak-ng there
+    rc = main(
+        ["--out", str(tmp_path / "cli"), "--n-calls", "1", "--quiet", "--cache-dir", str(tmp_path)]
+    )
+    assert rc == TTSUnavailableError.exit_code == 3
+    assert "espeak-ng was not found" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["../escape", "", "a b", "/abs"])
+def test_write_rejects_bad_names(busy_call, tmp_path: Path, name: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ParameterError, match="must be a file stem"):
+        busy_call.write(tmp_path, name)
+    assert list(tmp_path.iterdir()) == []
