@@ -176,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     folder = args.archive / f"n{args.n_calls}-s{args.seed}"
     folder.mkdir(parents=True, exist_ok=True)
     gen_s = _generate(folder, args.n_calls, args.seed, args.min_s, args.max_s, max(args.workers, 1))
+    load_before = [round(x, 2) for x in os.getloadavg()]
     with tempfile.TemporaryDirectory() as tmp:
         store = str(Path(tmp) / "bench.duckdb")
         first = score_calls(folder / "manifest.csv", store=store, workers=args.workers)
@@ -191,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
             "python": sys.version.split()[0],
             "platform": platform.platform(),
         },
+        "load_avg_before": load_before,
         "archive": {
             "calls": first.total,
             "audio_h": round(first.audio_s / 3600, 3),
