@@ -336,3 +336,18 @@ def yin(
         period[t] = best + shift
         cmnd_out[t] = cm[best]
     return period, cmnd_out
+
+
+@njit(cache=True, nogil=True)
+def grow_runs(seed: np.ndarray, allow: np.ndarray) -> np.ndarray:
+    """Frames that are ``seed``, or ``allow`` and connected to a seed frame through ``allow``
+    frames (hysteresis over time: a run starts on a strict test and extends on a loose one)."""
+    n = seed.shape[0]
+    out = seed.copy()
+    for i in range(1, n):
+        if out[i - 1] and allow[i]:
+            out[i] = True
+    for i in range(n - 2, -1, -1):
+        if out[i + 1] and allow[i]:
+            out[i] = True
+    return out

@@ -30,6 +30,7 @@ def pitch(
     hop_length: int | None = None,
     threshold: float = 0.15,
     voicing_threshold: float = 0.4,
+    voicing_extend: float = 0.5,
     silence_db: float = -60.0,
     center: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -37,8 +38,9 @@ def pitch(
 
     Returns ``(f0_hz, voiced_flag, voiced_prob)``, each ``(n_frames,)``, like ``librosa.pyin``:
     ``f0_hz`` is NaN on unvoiced frames; ``voiced_prob = 1 - d'`` (the cumulative mean normalized
-    difference at the chosen period, clipped to [0, 1]); a frame is voiced when ``d' <
-    voicing_threshold`` and its level is above ``silence_db`` dBFS. The period is the first dip of
+    difference at the chosen period, clipped to [0, 1]); a frame is voiced when its level is above
+    ``silence_db`` dBFS and ``d' < voicing_threshold``, or ``d' < voicing_extend`` next to a voiced
+    frame (hysteresis over time, as pYIN's HMM keeps voicing on). The period is the first dip of
     ``d'`` below ``threshold`` (followed to its minimum), refined by parabolic interpolation.
 
     Frames match ``librosa.pyin(y, sr=sr, frame_length=frame_length, hop_length=hop_length)``
@@ -63,7 +65,11 @@ def pitch(
         frame_length = 2 * (math.ceil(sr / fmin) + 1)
     frame_length = positive_int("frame_length", frame_length)
     hop = default_hop(sr, hop_length)
-    for name, v in (("threshold", threshold), ("voicing_threshold", voicing_threshold)):
+    for name, v in (
+        ("threshold", threshold),
+        ("voicing_threshold", voicing_threshold),
+        ("voicing_extend", voicing_extend),
+    ):
         if not 0.0 < v <= 1.0:
             raise ParameterError(f"{name}={v!r} must be in (0, 1]")
     win = frame_length // 2
@@ -85,7 +91,8 @@ def pitch(
     period, cmnd = K.yin(x, frame_length, win, hop, n_frames, tau_min, tau_max, float(threshold))
     level = K.frame_rms(x, frame_length, hop, n_frames)
     loud = level > 10.0 ** (silence_db / 20.0)
-    voiced = (cmnd < voicing_threshold) & loud & (period > 0)
+    ok = loud & (period > 0)
+    voiced = K.grow_runs((cmnd < voicing_threshold) & ok, (cmnd < voicing_extend) & ok)
     prob = np.clip(1.0 - cmnd, 0.0, 1.0).astype(np.float32)
     prob[~loud] = 0.0
     with np.errstate(divide="ignore"):

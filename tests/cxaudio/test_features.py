@@ -270,6 +270,19 @@ def test_yin_kernel_matches_numpy_reference() -> None:
         assert cmnd[t] == pytest.approx(c, abs=1e-6)
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_grow_runs_matches_connected_components(seed: int) -> None:
+    import scipy.ndimage
+
+    rng = np.random.default_rng(seed)
+    strict = rng.random(500) < 0.05
+    loose = rng.random(500) < 0.6
+    labels, _ = scipy.ndimage.label(strict | loose)
+    keep = np.unique(labels[strict])
+    want = np.isin(labels, keep[keep > 0])
+    np.testing.assert_array_equal(K.grow_runs(strict, loose), want)
+
+
 @pytest.mark.parametrize("sr", [8000, 16000])
 def test_pitch_tracks_known_f0(sr: int) -> None:
     """Tolerance: median error < 0.3 %, no frame off by more than 2 % (f0 glides in a frame)."""
@@ -296,7 +309,7 @@ def test_pitch_unvoiced_on_noise_and_silence() -> None:
 
 
 def test_pitch_agrees_with_pyin_on_speech() -> None:
-    """Gross errors (> 20 % off) on frames both call voiced < 2 %; voicing agrees on > 80 %."""
+    """Gross errors (> 20 % off) on frames both call voiced < 2 %; voicing agrees on > 88 %."""
     sr = 8000
     y = np.concatenate([cxaudio.load(DATA / f"speech_vi_{c}.flac", sr=sr)[0] for c in "ab"])
     f0, voiced, _ = cxaudio.pitch(y, sr, fmin=60, fmax=400, frame_length=512, hop_length=80)
@@ -306,7 +319,7 @@ def test_pitch_agrees_with_pyin_on_speech() -> None:
     assert both.sum() > 300
     gross = np.mean(np.abs(f0[both] - p0[both]) / p0[both] > 0.2)
     assert gross < 0.02
-    assert np.mean(voiced == pv) > 0.8
+    assert np.mean(voiced == pv) > 0.88
 
 
 # ---- validation ----
