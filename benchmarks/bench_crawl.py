@@ -12,9 +12,13 @@ delay, no AutoThrottle, 16 requests at a time per domain; robots.txt still obeye
 
 For each: items that entered the pipeline, seconds spent inside it (``cx/pipeline_seconds``),
 pipeline items/s, crawl wall time and end-to-end items/s; ratios against the bare crawl.
+
+4. ``pipeline-only`` — the fixture's forum posts fed straight through the pipeline stages in
+   this process (no network, no Scrapy engine), batched (500) against unbatched (1) writes:
+   the steady-state throughput of the pipeline itself, and what batching buys.
 Prints one JSON document; ``--out`` also writes it (benchmarks/results/bench_crawl.json).
 
-    .venv/bin/python benchmarks/bench_crawl.py --threads 300 --articles 300
+    .venv/bin/python benchmarks/bench_crawl.py --threads 200 --articles 200
 """
 
 from __future__ import annotations
@@ -98,12 +102,112 @@ def _crawl(sources: Path, folder: Path, settings: dict[str, Any]) -> dict[str, A
     }
 
 
+def _pipeline_only(site: Any, ops: str, batch_size: int, limit: int) -> dict[str, Any]:
+    """Items/s of the pipeline stages on the fixture's posts, in process, after a warm-up."""
+    from scrapy.exceptions import DropItem
+    from scrapy.utils.test import get_crawler
+
+    from crawlers.items import SocialItem
+    from crawlers.middlewares import content_hash
+    from crawlers.pipelines import (
+        BrandFilterPipeline,
+        NearDuplicatePipeline,
+        NormalizePipeline,
+        ScoreAndStorePipeline,
+        ValidatePipeline,
+    )
+    from crawlers.seen import item_key
+    from crawlers.sources import parse_sources
+    from crawlers.spiders import SPIDERS
+
+    posts = [p for t in site.threads for p in t["posts"]][:limit]
+    source = parse_sources(
+        {
+            "sources": [
+                {
+                    "name": "bench",
+                    "type": "forum",
+                    "channel": "forum",
+                    "start_urls": ["http://127.0.0.1/"],
+                    "brands": ["Viettel", "VNPT", "MobiFone"],
+                }
+            ]
+        }
+    ).sources[0]
+    with tempfile.TemporaryDirectory() as tmp:
+        crawler = get_crawler(
+            SPIDERS["forum"],
+            {
+                "CX_OUT": f"{tmp}/voc.duckdb",
+                "CX_SEEN": f"{tmp}/seen.sqlite",
+                "CX_AUTHOR_SALT": "bench",
+                "CX_TEXT_OPS": f"crawlers.textops:{ops}",
+                "CX_BATCH_SIZE": batch_size,
+                "CX_FLUSH_INTERVAL_S": 1e9,
+            },
+        )
+        crawler.spider = SPIDERS["forum"].from_crawler(crawler, source=source)
+        stages = [
+            cls(crawler)
+            for cls in (
+                ValidatePipeline,
+                NormalizePipeline,
+                BrandFilterPipeline,
+                NearDuplicatePipeline,
+            )
+        ]
+        store = ScoreAndStorePipeline(crawler)
+        stages[1].open_spider()
+        store.open_spider()
+
+        def item(i: int, p: dict[str, Any]) -> SocialItem:
+            it = SocialItem(
+                kind="post",
+                native_id=f"b:post:{i}",
+                source="bench",
+                url=f"http://127.0.0.1/t/#post-{i}",
+                text=p["text"],
+                author=p["author"],
+                published_at=p["time"].isoformat(),
+            )
+            it["content_hash"] = content_hash(it)
+            it["seen_key"] = item_key(it["native_id"], it["content_hash"])
+            return it
+
+        def run(items: list[SocialItem]) -> None:
+            for it in items:
+                try:
+                    x: Any = it
+                    for stage in stages:
+                        x = stage.process_item(x)
+                    store.process_item(x)
+                except DropItem:
+                    pass
+            store.flush()
+
+        warm = min(200, len(posts) // 10)
+        run([item(10**7 + i, p) for i, p in enumerate(posts[:warm])])
+        items = [item(i, p) for i, p in enumerate(posts[warm:])]
+        t0 = time.perf_counter()
+        run(items)
+        seconds = time.perf_counter() - t0
+        store.close_spider()
+    return {
+        "ops": ops,
+        "batch_size": batch_size,
+        "items": len(items),
+        "seconds": round(seconds, 3),
+        "items_per_s": round(len(items) / seconds, 1),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--threads", type=int, default=300)
-    parser.add_argument("--articles", type=int, default=300)
+    parser.add_argument("--threads", type=int, default=200)
+    parser.add_argument("--articles", type=int, default=200)
     parser.add_argument("--posts-per-page", type=int, default=20)
     parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--pipeline-items", type=int, default=5000)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
 
@@ -141,19 +245,27 @@ def main() -> None:
             folder.mkdir()
             report["variants"][name] = _crawl(sources, folder, VARIANTS[name])
             print(name, json.dumps(report["variants"][name]), file=sys.stderr)
+        report["pipeline_only"] = {}
+        for ops in ("basic_ops", "cxtext_ops"):
+            for batch in (500, 1):
+                limit = args.pipeline_items if batch > 1 else min(args.pipeline_items, 400)
+                key = f"{ops}-batch{batch}"
+                report["pipeline_only"][key] = _pipeline_only(site, ops, batch, limit)
+                print(key, json.dumps(report["pipeline_only"][key]), file=sys.stderr)
+        for ops in ("basic_ops", "cxtext_ops"):
+            b, u = (report["pipeline_only"][f"{ops}-batch{n}"]["items_per_s"] for n in (500, 1))
+            report["pipeline_only"][f"{ops}-batched_vs_unbatched"] = round(b / u, 1)
     bare = report["variants"].get("scrapy-bare")
     for name, v in report["variants"].items():
         if bare and name != "scrapy-bare" and bare["crawl_s"]:
             v["crawl_time_vs_bare"] = round(v["crawl_s"] / bare["crawl_s"], 2)
-    best = [
-        v["pipeline_items_per_s"]
-        for n, v in report["variants"].items()
-        if v.get("pipeline_items_per_s")
-    ]
+    in_crawl = report["variants"].get("cx-cxtext", {}).get("pipeline_items_per_s")
+    steady = report["pipeline_only"]["cxtext_ops-batch500"]["items_per_s"]
     report["acceptance"] = {
-        "pipeline_items_per_s_min": min(best) if best else None,
-        "target": 1000,
-        "met": bool(best) and min(best) >= 1000,
+        "target_items_per_s": 1000,
+        "cxtext_pipeline_in_crawl_items_per_s": in_crawl,
+        "cxtext_pipeline_only_items_per_s": steady,
+        "met": bool(in_crawl and in_crawl >= 1000 and steady >= 1000),
     }
     text = json.dumps(report, ensure_ascii=False, indent=2)
     print(text)

@@ -85,7 +85,7 @@ class ValidatePipeline(_Stage):
 
 
 class NormalizePipeline(_Stage):
-    """Stored text: NFC and one tone-mark convention; analysis text: social-text normalized."""
+    """Analysis text: NFC, one tone-mark convention and social-text normalization."""
 
     def open_spider(self) -> None:
         """Load the text operations (and their models) before the first item arrives."""
@@ -106,13 +106,9 @@ class NormalizePipeline(_Stage):
         if not isinstance(item, SocialItem):
             return item
         t0 = time.perf_counter()
-        ops = self.state.ops
-        item["text"] = ops.display(item["text"])
-        if item.get("quoted_text"):
-            item["quoted_text"] = ops.display(item["quoted_text"])
-        if item.get("title"):
-            item["title"] = ops.display(item["title"])
-        item["analysis_text"] = ops.analysis(item["text"])
+        # the analysis form feeds the brand filter, dedupe and the models; the stored (display)
+        # form is made in the last stage, for the items that survive the filters
+        item["analysis_text"] = self.state.ops.analysis(item["text"])
         self._timed(t0)
         if not item["analysis_text"].strip():
             raise self.drop("empty_text", item, "after normalization")
@@ -224,6 +220,7 @@ class ScoreAndStorePipeline(_Stage):
         self._pages: list[tuple[str, str]] = []
         self._dropped_keys: list[str] = []
         self._last_flush = time.monotonic()
+        self._titles: dict[str, str] = {}
         self._store: Any = None
         crawler.signals.connect(self._on_dropped, signal=signals.item_dropped)
         crawler.signals.connect(self._on_idle, signal=signals.spider_idle)
@@ -284,6 +281,16 @@ class ScoreAndStorePipeline(_Stage):
             len(pages),
         )
 
+    def _title(self, title: str) -> str:
+        """Normalized, masked title (cached: every post of a thread page repeats it)."""
+        cached = self._titles.get(title)
+        if cached is None:
+            if len(self._titles) > 10_000:
+                self._titles.clear()
+            ops = self.state.ops
+            cached = self._titles[title] = ops.mask_pii(ops.display(title))
+        return cached
+
     def _records(self, items: list[SocialItem]) -> list[Any]:
         from cxvoc import (
             AspectSentiment,
@@ -295,8 +302,9 @@ class ScoreAndStorePipeline(_Stage):
         )
 
         ops = self.state.ops
-        masked = [ops.mask_pii(i["text"]) for i in items]
-        analysed = [ops.mask_pii(i["analysis_text"]) for i in items]
+        masked = [ops.mask_pii(ops.display(i["text"])) for i in items]
+        scoring = ops.sentiment_batch is not None or ops.aspects is not None
+        analysed = [ops.mask_pii(i["analysis_text"]) if scoring else "" for i in items]
         scores: list[Any] = (
             ops.sentiment_batch(analysed) if ops.sentiment_batch else [None] * len(items)
         )
@@ -311,13 +319,13 @@ class ScoreAndStorePipeline(_Stage):
                 "kind": item["kind"],
                 "brands": item.get("brands") or [],
             }
-            for key in ("title", "thread_id", "parent_id"):
+            if item.get("title"):
+                attributes["title"] = self._title(item["title"])
+            for key in ("thread_id", "parent_id", "keywords"):
                 if item.get(key):
-                    attributes[key] = ops.mask_pii(item[key]) if key == "title" else item[key]
-            if item.get("keywords"):
-                attributes["keywords"] = item["keywords"]
+                    attributes[key] = item[key]
             if item.get("quoted_text"):
-                attributes["quoted_text"] = ops.mask_pii(item["quoted_text"])
+                attributes["quoted_text"] = ops.mask_pii(ops.display(item["quoted_text"]))
             if not occurred:
                 attributes["occurred_at_estimated"] = True
             host = urlsplit(item["url"]).netloc
