@@ -12,7 +12,7 @@ import soxr
 
 from ..errors import ParameterError
 
-BLOCK_S = 300.0
+BLOCK_S = 60.0
 
 __all__ = ["Source", "as_mono_16k", "open_source", "rechunk"]
 

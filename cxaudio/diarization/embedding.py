@@ -95,6 +95,7 @@ class SpeakerEncoder:
         opts.inter_op_num_threads = 1
         opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         opts.log_severity_level = 3
+        opts.enable_cpu_mem_arena = False  # varying window lengths: no arena growth
         providers = _providers(device)
         try:
             self._session = ort.InferenceSession(spec.path, opts, providers=providers)

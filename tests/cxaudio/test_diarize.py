@@ -305,3 +305,19 @@ def test_stereo_file_holding_one_mix_is_diarized_as_mono() -> None:
     assert der(ref, dup) < 0.06
     one_silent = cxaudio.diarize(np.stack([mono, np.zeros_like(mono)]), SR)
     assert one_silent.method == "embedding" and len(one_silent.speakers) == 2
+
+
+def test_mono_with_silero_vad() -> None:
+    audio, ref = make_call(3, duration_s=30.0, leak_db=None)
+    params = pipeline.MonoParams(vad="silero")
+    d = cxaudio.diarize(audio.sum(axis=0), SR, params=params)
+    assert len(d.speakers) == 2 and der(ref, d) < 0.12
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [({"vad": "webrtc"}, "vad='webrtc'"), ({"cluster_method": "kmeans"}, "cluster_method")],
+)
+def test_bad_mono_params(kwargs: dict, match: str) -> None:
+    with pytest.raises(cxaudio.ParameterError, match=match):
+        pipeline.MonoParams(**kwargs)
