@@ -72,6 +72,8 @@ def smooth_mask(mask: np.ndarray, *, min_gap: int, min_len: int) -> np.ndarray:
 def leak_db(e_c: np.ndarray, e_o: np.ndarray, thr_o: float) -> float:
     """Level of channel ``c`` relative to channel ``o`` while ``o`` is loud (median, dB): the
     attenuation of ``o`` leaking into ``c`` (very negative when nothing leaks)."""
+    if e_o.size < 10:
+        return -np.inf
     loud = e_o >= max(thr_o, float(np.percentile(e_o, 80)))
     if loud.sum() < 10:
         return -np.inf

@@ -183,7 +183,7 @@ def _energies(src: Source, *, mono: bool, hook: Hook | None) -> tuple[np.ndarray
 
 def _turns(mask: np.ndarray, speaker: str, frame_s: float) -> list[SpeakerTurn]:
     return [
-        SpeakerTurn(round(s * frame_s, 3), round(e * frame_s, 3), speaker)
+        SpeakerTurn(round(float(s) * frame_s, 3), round(float(e) * frame_s, 3), speaker)
         for s, e in mask_to_runs(mask)
     ]
 

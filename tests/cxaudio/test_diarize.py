@@ -321,3 +321,20 @@ def test_mono_with_silero_vad() -> None:
 def test_bad_mono_params(kwargs: dict, match: str) -> None:
     with pytest.raises(cxaudio.ParameterError, match=match):
         pipeline.MonoParams(**kwargs)
+
+
+@pytest.mark.parametrize("shape", [(10,), (2, 10), (900,), (2, 900)])
+def test_tiny_audio_gives_no_turns(shape: tuple) -> None:
+    y = (np.random.default_rng(0).standard_normal(shape) * 0.1).astype(np.float32)
+    d = cxaudio.diarize(y, SR)
+    assert d.segments == () and d.duration_s == pytest.approx(shape[-1] / SR)
+
+
+def test_turn_times_are_plain_floats() -> None:
+    import json
+
+    audio, _ = make_call(1, duration_s=12.0)
+    d = cxaudio.diarize(audio, SR)
+    t = d.segments[0]
+    assert type(t.start) is float and type(t.end) is float
+    json.dumps(d.serialize())
