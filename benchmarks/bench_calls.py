@@ -193,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
             "platform": platform.platform(),
         },
         "load_avg_before": load_before,
+        "load_avg_after": [round(x, 2) for x in os.getloadavg()],
         "archive": {
             "calls": first.total,
             "audio_h": round(first.audio_s / 3600, 3),

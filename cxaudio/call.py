@@ -188,7 +188,7 @@ class CallAnalysis:
         if occurred_at is None:
             occurred_at = datetime.fromtimestamp(os.stat(self.path).st_mtime, tz=UTC)
         customer = self.customer_emotion
-        emotion = {"customer": customer.serialize()} if customer is not None else {}
+        emotion: dict[str, Any] = {"customer": customer.serialize()} if customer is not None else {}
         if "agent" in self.emotion:
             emotion["agent"] = self.emotion["agent"].serialize()
         if customer is not None:
@@ -331,7 +331,13 @@ def analyze_call(
     if device not in ("auto", "cpu", "cuda"):
         raise ParameterError(f"device={device!r} must be 'auto', 'cpu' or 'cuda'")
     cfg = config or CallConfig()
-    card = resolve_scorecard(scorecard if scorecard is not None else cfg.scorecard)
+    card = resolve_scorecard(
+        Path(scorecard)
+        if isinstance(scorecard, os.PathLike)
+        else scorecard
+        if scorecard is not None
+        else cfg.scorecard
+    )
     if cfg.scorecard is not card:
         cfg = CallConfig(
             **{**{f: getattr(cfg, f) for f in cfg.__dataclass_fields__}, "scorecard": card}
@@ -404,7 +410,7 @@ def analyze_call(
 
     tr: Transcript | None = None
     if transcript is not None:
-        tr = transcript if isinstance(transcript, Transcript) else load_transcript(transcript)
+        tr = transcript if isinstance(transcript, Transcript) else load_transcript(Path(transcript))
         tr = align_transcript(tr, diarization)
 
     classifier = EmotionClassifier(cfg.emotion_model, device=device) if cfg.emotion_model else None

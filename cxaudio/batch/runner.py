@@ -376,10 +376,10 @@ def score_calls(
     done = 0
     if early_errors:
         writer = _Writer(opts)
-        for job, rid, exc in early_errors:
-            writer.error(job, rid, None, exc)
+        for job, rid, err in early_errors:
+            writer.error(job, rid, None, err)
             out = CallOutcome(
-                job.call_id, job.path, rid, "failed", error_type=type(exc).__name__, reason=str(exc)
+                job.call_id, job.path, rid, "failed", error_type=type(err).__name__, reason=str(err)
             )
             outcomes.append(out)
             done += 1
@@ -448,7 +448,7 @@ def _run_processes(
         tasks.put(None)
 
     def spawn() -> Any:
-        p = ctx.Process(target=_worker_main, args=(tasks, results, opts), daemon=True)
+        p = ctx.Process(target=_worker_main, args=(tasks, results, opts), daemon=True)  # type: ignore[attr-defined]
         p.start()
         return p
 

@@ -27,8 +27,10 @@ def activity_mask_ref(
     starts: np.ndarray, ends: np.ndarray, n_frames: int, hop_s: float
 ) -> np.ndarray:
     centres = (np.arange(n_frames) + 0.5) * hop_s
+    if not starts.size:
+        return np.zeros(n_frames, np.uint8)
     inside = (centres[:, None] >= starts[None, :]) & (centres[:, None] < ends[None, :])
-    return inside.any(axis=1).astype(np.uint8) if starts.size else np.zeros(n_frames, np.uint8)
+    return np.asarray(inside.any(axis=1), dtype=np.uint8)
 
 
 @njit(cache=True, nogil=True)
