@@ -14,7 +14,13 @@ from cxaudio.types import Diarization, SpeakerTurn
 
 @dataclass(frozen=True)
 class Utterance:
-    """One placed turn: its text, its span, and its speech-only ``segments`` (seconds)."""
+    """One placed turn: its text, its span, and its speech-only ``segments`` (seconds).
+
+    ``kind`` is the role of the line: ``greeting``, ``problem``, ``verify``, ``exchange``,
+    ``hold`` / ``after_hold`` (around a long silence), ``long`` / ``interrupt`` (an
+    interruption), ``angry`` / ``apology`` / ``calm_down`` (escalation), ``closing``,
+    ``farewell``, ``bye``. ``escalated`` marks the customer's escalated lines.
+    """
 
     speaker: str
     text: str
