@@ -195,3 +195,35 @@ def test_two_processes_share_redis_frontier(
     ]
     assert all(n > 0 for n in worked), worked  # both processes took requests from the frontier
     assert sum(r["stored"] for r in results) == len(two)
+
+
+@pytest.mark.slow
+def test_sigterm_pauses_and_rerun_resumes_from_jobdir(
+    tmp_path: Path, site: FixtureSite, server: FixtureServer
+) -> None:
+    sources, out = write_sources(tmp_path, server.base), tmp_path / "voc.duckdb"
+    want = expected_ids(site, server.base)
+    server.delay_s = 0.03
+    cmd = crawl_command(
+        sources, out, settings={"CX_BATCH_SIZE": 10, "CONCURRENT_REQUESTS_PER_DOMAIN": 2}
+    )
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while len(server.log.paths()) < 110 and proc.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    stdout, _ = proc.communicate(timeout=60)
+    paused = json.loads(stdout)
+    assert "shutdown" in paused["finish_reasons"].values()
+    jobs = tmp_path / "voc.duckdb.state" / "jobs"
+    states = {p.name: json.loads((p / "cx-job.json").read_text())["status"] for p in jobs.iterdir()}
+    assert "paused" in states.values()
+    fetched_before = Counter(server.log.paths(200))
+    server.delay_s = 0.0
+    server.log.clear()
+    resumed = run_crawl(sources, out, "--log-level", "INFO")
+    assert "resuming the paused crawl" in resumed.stderr
+    assert set(stored(out)) == set(want)  # nothing lost across the pause
+    refetched = {p for p in server.log.paths(200) if p in fetched_before and p != "/robots.txt"}
+    assert len(refetched) <= 12, sorted(refetched)  # the resumed run did not start over
