@@ -58,6 +58,7 @@ def _accuracy(folder: Path, store_url: str, silence_min_s: float) -> dict:
     talk_ok = {"stereo": [0, 0], "mono": [0, 0]}
     talk_err: dict[str, list[float]] = {"stereo": [], "mono": []}
     sil = [0, 0]
+    talk_off: list[str] = []
     intr = {"stereo": [0, 0], "mono": [0, 0]}
     esc_found, esc_total, calm_alarm, calm_total, quiet_alarm, quiet_total = 0, 0, 0, 0, 0, 0
     misses = []
@@ -73,6 +74,8 @@ def _accuracy(folder: Path, store_url: str, silence_min_s: float) -> dict:
             talk_err[kind].append(err)
             talk_ok[kind][0] += err <= 2.0
             talk_ok[kind][1] += 1
+            if err > 2.0:
+                talk_off.append(f"{t['call_id']}:{party}:{err:.2f}")
         want = sum(s["duration_s"] >= 1.5 * silence_min_s for s in t["silences"])
         sil[0] += m["silence_count"] == want
         sil[1] += 1
@@ -110,6 +113,7 @@ def _accuracy(folder: Path, store_url: str, silence_min_s: float) -> dict:
             k: round(sum(v) / len(v), 3) if v else None for k, v in talk_err.items()
         },
         "talk_pct_abs_error_max": {k: round(max(v), 3) if v else None for k, v in talk_err.items()},
+        "talk_pct_off_by_more_than_2": talk_off,
         "silence_count_exact": frac(sil),
         "interruption_count_exact": {k: frac(v) for k, v in intr.items()},
         "escalation_recall": round(esc_found / esc_total, 4) if esc_total else None,

@@ -206,11 +206,7 @@ class CallAnalysis:
                 "label": "negative" if v < -0.2 else "positive" if v > 0.2 else "neutral",
                 "score": v,
             }
-        text = self.transcript.text("customer") if self.transcript is not None else None
-        mask = _text_fn("mask_pii")
-        if text and mask is not None:
-            masked = mask(text)
-            text = masked if isinstance(masked, str) else getattr(masked, "text", text)
+        text = _customer_text(self.transcript)
         return Record(
             record_id=make_record_id("call", call_id or Path(self.path).name),
             source="call",
@@ -238,6 +234,21 @@ class CallAnalysis:
             content_hash=self.content_hash,
             provenance=Provenance(models=dict(self.models), config_hash=self.config_hash),
         )
+
+
+def _customer_text(transcript: Transcript | None) -> str | None:
+    """The customer's words, PII-masked with ``cxtext.mask_pii`` segment by segment."""
+    if transcript is None:
+        return None
+    pieces = [s.text for s in transcript.for_speaker("customer") if s.text]
+    mask = _text_fn("mask_pii")
+    if mask is not None:
+        try:
+            pieces = [mask(p) for p in pieces]
+        except Exception as exc:  # noqa: BLE001 - never store text that could not be masked
+            log.warning("PII masking failed (%s); the record keeps no text", exc)
+            return None
+    return " ".join(pieces) or None
 
 
 # -- the pipeline ---------------------------------------------------------------------------

@@ -92,7 +92,7 @@ class EmotionParams:
     )
     threshold: float = 0.5
     escalation_min_s: float = 6.0
-    bridge_s: float = 4.0
+    bridge_s: float = 12.0
     end_window_s: float = 8.0
 
     def serialize(self) -> dict[str, Any]:

@@ -140,3 +140,17 @@ def test_agent_emotion_only_on_request_and_plugged_classifier(calls, tmp_path, c
     assert a.config_hash != analyze_call(calls["calm"]).config_hash
     rec = a.to_record(call_id="x")
     assert rec.emotion["category"] in ("calm", "loud") and "agent" in rec.emotion
+
+
+def test_record_text_is_the_customers_words_pii_masked(calls) -> None:
+    from cxaudio.transcript import Transcript, TranscriptSegment
+
+    tr = Transcript(
+        (
+            TranscriptSegment(1.0, 4.0, "Xin chào anh, em là Lan", "agent"),
+            TranscriptSegment(8.0, 12.0, "Số của tôi là 0912 345 678, mạng yếu quá", "customer"),
+        )
+    )
+    rec = analyze_call(calls["calm"], transcript=tr).to_record(call_id="pii")
+    assert "0912" not in rec.text and "[PHONE]" in rec.text and "mạng yếu" in rec.text
+    assert "Lan" not in rec.text
