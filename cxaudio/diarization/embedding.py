@@ -81,7 +81,7 @@ class SpeakerEncoder:
         *,
         device: str = "auto",
         intra_op_num_threads: int = 0,
-        batch_size: int = 32,
+        batch_size: int = 16,
         model_path: str | None = None,
     ) -> None:
         check_device(device)
@@ -152,7 +152,7 @@ _LOCK = threading.Lock()
 
 
 def get_encoder(
-    *, device: str = "auto", intra_op_num_threads: int = 0, batch_size: int = 32
+    *, device: str = "auto", intra_op_num_threads: int = 0, batch_size: int = 16
 ) -> SpeakerEncoder:
     """The cached :class:`SpeakerEncoder` for this device, thread count and model file."""
     check_device(device)
