@@ -154,3 +154,27 @@ def test_record_text_is_the_customers_words_pii_masked(calls) -> None:
     rec = analyze_call(calls["calm"], transcript=tr).to_record(call_id="pii")
     assert "0912" not in rec.text and "[PHONE]" in rec.text and "mạng yếu" in rec.text
     assert "Lan" not in rec.text
+
+
+def test_public_api_is_listed() -> None:
+    import cxaudio
+    import cxaudio.batch
+    import cxaudio.call
+    import cxaudio.emotion
+    import cxaudio.metrics
+    import cxaudio.qa
+    import cxaudio.transcript
+
+    for mod in (
+        cxaudio.batch,
+        cxaudio.call,
+        cxaudio.emotion,
+        cxaudio.metrics,
+        cxaudio.qa,
+        cxaudio.transcript,
+    ):
+        missing = [n for n in mod.__all__ if not hasattr(mod, n)]
+        assert not missing, (mod.__name__, missing)
+    assert {"analyze_call", "CallAnalysis", "CallMetrics", "Scorecard", "score_calls"} <= set(
+        cxaudio.__all__
+    )
