@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 _BUSY_TTL_S = 30
 _KEEP_S = 3 * 86400
+_POLL_S = 0.5
 
 
 class SharedFrontierExtension:
@@ -61,7 +62,11 @@ class SharedFrontierExtension:
         return queue, self.dupefilter_key % name, queue.rsplit(":", 1)[0] + ":busy:"
 
     def spider_opened(self, spider: Any) -> None:
+        """Join the run: list this worker under ``…:<source>:workers`` and mark it busy."""
         self._busy_prefix = self._keys(spider)[2]
+        workers = self._busy_prefix.removesuffix("busy:") + "workers"
+        self.redis.sadd(workers, self.worker)
+        self.redis.expire(workers, _KEEP_S)
         self.beat(force=True)
 
     def beat(self, *args: Any, force: bool = False, **kwargs: Any) -> None:
@@ -83,6 +88,9 @@ class SharedFrontierExtension:
                 log.debug(
                     "%s: waiting for %d other worker(s) of this run", spider.name, len(others)
                 )
+                slot = getattr(self.crawler.engine, "_slot", None)
+                if slot is not None:  # poll the shared queue soon, not at the 5 s heartbeat
+                    slot.nextcall.schedule(_POLL_S)
                 raise DontCloseSpider("other workers of this run are busy")
 
     def spider_closed(self, spider: Any, reason: str) -> None:

@@ -659,6 +659,8 @@ class _Handler(BaseHTTPRequestHandler):
         conditional = bool(
             self.headers.get("If-None-Match") or self.headers.get("If-Modified-Since")
         )
+        if srv.gate is not None and path != "/robots.txt":
+            srv.gate.wait(timeout=60)
         page = srv.site.pages.get(path)
         if page is None:
             self._send(404, b"not found", "text/plain")
@@ -709,6 +711,7 @@ class _Server(ThreadingHTTPServer):
     base: str
     host: str
     delay_s: float
+    gate: threading.Event | None
 
 
 class FixtureServer:
@@ -721,12 +724,18 @@ class FixtureServer:
         self._server.site = site
         self._server.log = self.log
         self._server.delay_s = delay_s
+        self._server.gate = None
         port = self._server.server_address[1]
         self.host = f"127.0.0.1:{port}"
         self.base = f"http://{self.host}"
         self._server.base = self.base
         self._server.host = self.host
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def hold(self) -> threading.Event:
+        """Hold every request but robots.txt until the returned event is set."""
+        self._server.gate = threading.Event()
+        return self._server.gate
 
     @property
     def delay_s(self) -> float:

@@ -16,6 +16,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+import redis
 
 from crawlers.testing import FixtureServer, FixtureSite, sources_yaml
 from cxvoc import make_record_id, open_store
@@ -161,6 +162,7 @@ def test_two_processes_share_redis_frontier(
     run_crawl(sources, single, state_dir=tmp_path / "single-state")
     server.log.clear()
     server.delay_s = 0.005
+    gate = server.hold()  # no page is served until both workers have opened their spiders
     shared = tmp_path / "shared.duckdb"
     extra = ("--redis", redis_url, "--run-id", "r1", "--namespace", redis_namespace)
     procs = [
@@ -178,6 +180,13 @@ def test_two_processes_share_redis_frontier(
         )
         for i in range(2)
     ]
+    r = redis.Redis.from_url(redis_url)
+    workers = f"cx:social:{redis_namespace}:run:r1:fixture-news:workers"
+    deadline = time.monotonic() + 90
+    while r.scard(workers) < 2:
+        assert time.monotonic() < deadline and all(p.poll() is None for p in procs)
+        time.sleep(0.1)
+    gate.set()
     results = []
     for p in procs:
         stdout, stderr = p.communicate(timeout=180)
