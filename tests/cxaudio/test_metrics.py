@@ -135,3 +135,31 @@ def test_speaking_rate_counts_syllable_nuclei() -> None:
     voiced = np.ones(1000, bool)
     frames = np.ones(1000, np.uint8)
     assert speaking_rate(level, voiced, frames, hop_s=hop) == pytest.approx(rate, abs=0.2)
+
+
+def test_mono_takeover_without_pause_is_an_inferred_interruption() -> None:
+    turns = [
+        (0.0, 6.0, "S1"),
+        (6.0, 9.0, "S2"),
+        (9.8, 15.0, "S1"),
+        (15.0, 15.1, "S2"),
+        (15.1, 15.3, "S1"),
+        (15.3, 18.0, "S2"),
+        (19.0, 22.0, "S1"),
+    ]
+    d = Diarization.from_turns(
+        [SpeakerTurn(a, b, s) for a, b, s in turns],
+        25.0,
+        roles={"S1": "agent", "S2": "customer"},
+        method="embedding",
+    )
+    m = conversation_metrics(d)
+    # 6.0 and 15.0 are takeovers (the flicker at 15.1-15.3 counts once); 9.8 and 19.0 follow pauses
+    assert [(i.by, i.start, i.inferred) for i in m.interruptions] == [
+        ("customer", 6.0, True),
+        ("customer", 15.0, True),
+    ]
+    assert m.interruptions_customer == 2 and m.interruptions_agent == 0
+    by_channel = Diarization.from_turns(d.segments, 25.0, roles=d.roles, method="channel")
+    assert conversation_metrics(by_channel).interruptions_customer == 0
+    assert conversation_metrics(d, infer_takeovers=False).interruptions_customer == 0
