@@ -20,6 +20,7 @@ from .dedupe import NearDuplicateIndex, find_near_duplicates
 from .errors import CxTextError, LexiconError, ModelError, TextInputError
 from .normalize import Normalizer, normalize, strip_diacritics
 from .pii import PiiSpan, find_pii, mask_pii
+from .sentiment import Sentiment, sentiment, sentiment_batch
 from .tokenize import word_tokenize
 
 __all__ = [
@@ -31,12 +32,15 @@ __all__ = [
     "NearDuplicateIndex",
     "Normalizer",
     "PiiSpan",
+    "Sentiment",
     "TextInputError",
     "brands",
     "find_near_duplicates",
     "find_pii",
     "mask_pii",
     "normalize",
+    "sentiment",
+    "sentiment_batch",
     "strip_diacritics",
     "word_tokenize",
 ]
