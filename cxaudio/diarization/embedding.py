@@ -106,6 +106,10 @@ class SpeakerEncoder:
             ) from None
         self.providers = tuple(self._session.get_providers())
         self.device = "cuda" if self.providers[0] == "CUDAExecutionProvider" else "cpu"
+        if providers[0] == "CUDAExecutionProvider" and self.device != "cuda":
+            logger.warning(
+                "onnxruntime could not start CUDA for %s (see its log); running on CPU", spec.path
+            )
         self.batch_size = batch_size
         self.model = spec
         logger.debug("GE2E session on %s (threads=%s)", self.providers, intra_op_num_threads)
