@@ -65,6 +65,7 @@ def test_first_run_exact_then_second_run_fetches_only_changes(
     # malformed pages are counted, and the crawl went on past them
     malformed = first.result["malformed"]
     assert malformed["not_text"] == 1 and malformed["post_without_id_or_body"] == 1
+    assert "malformed page" in first.stderr and "/news/tep.bin" in first.stderr  # logged too
     assert first.result["dropped"]["near_duplicate"] == 1
     assert first.result["dropped"]["no_brand"] > 100
     news = first.result["stats"]["fixture-news"]
