@@ -29,8 +29,11 @@ test: venv sysdeps models
 test-fast: venv
 	$(BIN)/python -m pytest -q -x -m "not slow" tests
 
+# The main job on bundled demo data: generate >= 20 synthetic Vietnamese calls into demo/calls,
+# score them into voc.duckdb (resumable), then build the HTML report from the store.
 demo: venv sysdeps models
-	$(BIN)/python -m cxvoc.demo --out voc.duckdb
+	$(BIN)/python -m cxaudio.demo --out voc.duckdb --folder demo/calls
+	$(BIN)/cx report --store voc.duckdb --out demo/report.html
 
 check: venv
 	$(BIN)/ruff check cxaudio cxtext cxvoc crawlers models benchmarks tests
