@@ -59,6 +59,7 @@ def _accuracy(folder: Path, store_url: str, silence_min_s: float) -> dict:
     talk_err: dict[str, list[float]] = {"stereo": [], "mono": []}
     sil = [0, 0]
     talk_off: list[str] = []
+    rate_err: list[float] = []
     intr = {"stereo": [0, 0], "mono": [0, 0]}
     esc_found, esc_total, calm_alarm, calm_total, quiet_alarm, quiet_total = 0, 0, 0, 0, 0, 0
     misses = []
@@ -76,6 +77,12 @@ def _accuracy(folder: Path, store_url: str, silence_min_s: float) -> dict:
             talk_ok[kind][1] += 1
             if err > 2.0:
                 talk_off.append(f"{t['call_id']}:{party}:{err:.2f}")
+        words = json.loads((folder / t["files"]["transcript"]).read_text(encoding="utf-8"))
+        for party in ("agent", "customer"):
+            syllables = sum(len(s["text"].split()) for s in words if s["speaker"] == party)
+            got_rate = m.get(f"speaking_rate_syl_s_{party}")
+            if got_rate and t["talk_s"][party] > 0:
+                rate_err.append(abs(got_rate / (syllables / t["talk_s"][party]) - 1.0))
         want = sum(s["duration_s"] >= 1.5 * silence_min_s for s in t["silences"])
         sil[0] += m["silence_count"] == want
         sil[1] += 1
@@ -114,6 +121,9 @@ def _accuracy(folder: Path, store_url: str, silence_min_s: float) -> dict:
         },
         "talk_pct_abs_error_max": {k: round(max(v), 3) if v else None for k, v in talk_err.items()},
         "talk_pct_off_by_more_than_2": talk_off,
+        "speaking_rate_mean_abs_rel_error": round(sum(rate_err) / len(rate_err), 4)
+        if rate_err
+        else None,
         "silence_count_exact": frac(sil),
         "interruption_count_exact": {k: frac(v) for k, v in intr.items()},
         "escalation_recall": round(esc_found / esc_total, 4) if esc_total else None,

