@@ -15,6 +15,7 @@ Batch scoring of files into VoC records is :func:`cxtext.batch.score_file` (``cx
 Errors derive from :class:`CxTextError` (see :mod:`cxtext.errors`).
 """
 
+from .aspects import AspectSentiment, aspects
 from .brands import BrandLexicon, BrandSpan, brands
 from .dedupe import NearDuplicateIndex, find_near_duplicates
 from .errors import CxTextError, LexiconError, ModelError, TextInputError
@@ -24,6 +25,7 @@ from .sentiment import Sentiment, sentiment, sentiment_batch
 from .tokenize import word_tokenize
 
 __all__ = [
+    "AspectSentiment",
     "BrandLexicon",
     "BrandSpan",
     "CxTextError",
@@ -34,6 +36,7 @@ __all__ = [
     "PiiSpan",
     "Sentiment",
     "TextInputError",
+    "aspects",
     "brands",
     "find_near_duplicates",
     "find_pii",
