@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -18,6 +20,7 @@ class BrandSummary:
     negative: int
     net_sentiment: float  # (positive - negative) / mentions * 100, in [-100, 100]
     share_of_voice: float  # this brand's mentions / all brands' mentions, in [0, 1]
+    top_aspects: tuple[tuple[str, int], ...] = ()  # most mentioned aspects and their counts
 
     def serialize(self) -> dict[str, Any]:
         return asdict(self)
@@ -39,17 +42,34 @@ class SocialSummary:
         }
 
 
+def _aspect_counts(store: Any, where: str, params: list[Any]) -> dict[str, Counter[str]]:
+    counts: dict[str, Counter[str]] = {}
+    rows = store.query(
+        f"SELECT brand, aspects FROM records WHERE {where} AND aspects IS NOT NULL "
+        "AND aspects <> '[]'",
+        params,
+    )
+    for brand, raw in rows:
+        found = raw if isinstance(raw, list) else json.loads(raw)
+        counts.setdefault(str(brand), Counter()).update({a["aspect"] for a in found})
+    return counts
+
+
 def social_summary(
     store: Any,
     *,
     since: datetime | None = None,
     until: datetime | None = None,
     channel: str | None = None,
+    top_aspects: int = 3,
 ) -> SocialSummary:
     """Per-brand figures of ``source='social'`` records with ``since <= occurred_at < until``.
 
-    ``store`` is a :class:`cxvoc.Store`. Times must be timezone-aware.
+    ``store`` is a :class:`cxvoc.Store`. Times must be timezone-aware. ``top_aspects`` is how
+    many of each brand's most mentioned aspects to report.
     """
+    if top_aspects < 0:
+        raise ValueError(f"top_aspects={top_aspects} must be zero or a positive integer")
     clauses = ["source = 'social'", "brand IS NOT NULL"]
     params: list[Any] = []
     for name, value, op in (("since", since, ">="), ("until", until, "<")):
@@ -70,6 +90,7 @@ def social_summary(
         params,
     )
     total = sum(int(r[1]) for r in rows)
+    aspects = _aspect_counts(store, " AND ".join(clauses), params)
     brands = tuple(
         BrandSummary(
             brand=str(b),
@@ -79,6 +100,7 @@ def social_summary(
             negative=int(g),
             net_sentiment=round(100.0 * (int(p) - int(g)) / int(n), 2),
             share_of_voice=round(int(n) / total, 4),
+            top_aspects=tuple(aspects.get(str(b), Counter()).most_common(top_aspects)),
         )
         for b, n, p, z, g in rows
     )

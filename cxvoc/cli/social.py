@@ -152,8 +152,10 @@ def summary(
         title=f"social mentions {result.since or '…'} → {result.until or '…'} "
         f"({result.total_mentions:,} in all)"
     )
-    for col in ("brand", "mentions", "positive", "negative", "net sentiment", "share of voice"):
-        table.add_column(col, justify="left" if col == "brand" else "right")
+    columns = ("brand", "mentions", "positive", "negative", "net sentiment", "share of voice",
+               "top aspects")  # fmt: skip
+    for col in columns:
+        table.add_column(col, justify="left" if col in ("brand", "top aspects") else "right")
     for b in result.brands:
         table.add_row(
             b.brand,
@@ -162,5 +164,6 @@ def summary(
             f"{b.negative:,}",
             f"{b.net_sentiment:+.1f}",
             f"{100 * b.share_of_voice:.1f}%",
+            ", ".join(f"{a} ({n})" for a, n in b.top_aspects),
         )
     Console().print(table)

@@ -13,12 +13,15 @@ from typer.testing import CliRunner
 
 import crawlers
 from crawlers import social_summary
-from cxvoc import Record, Sentiment, make_record_id, open_store
+from cxvoc import AspectSentiment, Record, Sentiment, make_record_id, open_store
 from cxvoc.cli import app
 
 from .conftest import CLI
 
 ICT = timezone(timedelta(hours=7))
+
+
+ASPECTS = [["price"], ["price", "network_quality"], ["customer_service", "price"], [], [], []]
 
 
 def _records() -> list[Record]:
@@ -39,6 +42,7 @@ def _records() -> list[Record]:
             occurred_at=datetime(2026, 11, day if day < 30 else 30, 12, tzinfo=ICT),
             text="x",
             sentiment=Sentiment(label=label, score=0.0),
+            aspects=[AspectSentiment(aspect=a, label=label, score=0.0) for a in ASPECTS[i]],
         )
         for i, (brand, label, day) in enumerate(rows)
     ]
@@ -78,6 +82,8 @@ def test_social_summary_figures(store_path: Path) -> None:
     assert viettel.net_sentiment == pytest.approx(100 * (2 - 1) / 3, abs=0.01)
     assert viettel.share_of_voice == 0.6 and vnpt.share_of_voice == 0.4
     assert vnpt.net_sentiment == -50.0 and vnpt.neutral == 1
+    assert viettel.top_aspects[0] == ("price", 3) and len(viettel.top_aspects) == 3
+    assert vnpt.top_aspects == ()
     with pytest.raises(ValueError, match="must be timezone-aware"):
         social_summary(store_path, since=datetime(2026, 11, 1))  # type: ignore[arg-type]
 
@@ -100,10 +106,12 @@ def test_summary_cli_table_and_json(store_path: Path) -> None:
             "--until",
             "2026-11-10",
         ],
+        env={"COLUMNS": "200"},
     )
     assert res.exit_code == 0, res.output
     assert "Viettel" in res.output and "+33.3" in res.output and "60.0%" in res.output
     assert "MobiFone" not in res.output
+    assert "price (3)" in res.output
     res = runner.invoke(
         app, ["social", "summary", "--store", str(store_path), "--since", "hôm qua"]
     )
