@@ -253,3 +253,27 @@ def test_cp1258_encoder_roundtrip() -> None:
     decoded = raw.decode("cp1258")
     assert decoded != text  # tone marks come back combining
     assert __import__("unicodedata").normalize("NFC", decoded) == text
+
+
+def test_pipeline_with_cxtext(tmp_path: Path) -> None:
+    """The default text operations: cxtext finds brands the source spelled differently, masks
+    PII and drops near-duplicates."""
+    crawler = make_crawler(tmp_path, CX_TEXT_OPS="crawlers.textops:cxtext_ops")
+    crawler.spider.source = crawler.spider.source.model_copy(
+        update={"brands": parse_sources({"sources": [{
+            "name": "t", "type": "forum", "start_urls": ["http://f.vn/"],
+            "brands": ["Viettel", "VNPT"]}]}).sources[0].brands}
+    )  # fmt: skip
+    st = stages(crawler)
+    store_stage = ScoreAndStorePipeline(crawler)
+    store_stage.open_spider()
+    item = run(st, post(1, "Mạng vinaphone chậm quáaaa, gọi 0912 345 678 ko ai nghe"))
+    assert item["brands"] == ["VNPT"]  # "vinaphone" is VNPT in cxtext's lexicon, not in ours
+    store_stage.process_item(item)
+    with pytest.raises(DropItem, match="near_duplicate"):
+        run(st, post(2, "Mạng vinaphone chậm quá, gọi 0912 345 678 ko ai nghe!!"))
+    store_stage.close_spider()
+    with open_store(tmp_path / "voc.duckdb") as store:
+        (record,) = list(store.iter_records())
+    assert "0912" not in record.text and "vinaphone" in record.text
+    assert record.sentiment is None or record.sentiment.label in ("negative", "neutral")
