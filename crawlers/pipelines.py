@@ -297,6 +297,7 @@ class ScoreAndStorePipeline(_Stage):
             Provenance,
             Record,
             Sentiment,
+            ValidationError,
             make_record_id,
             pseudonymize,
         )
@@ -329,8 +330,8 @@ class ScoreAndStorePipeline(_Stage):
             if not occurred:
                 attributes["occurred_at_estimated"] = True
             host = urlsplit(item["url"]).netloc
-            records.append(
-                Record(
+            try:
+                record = Record(
                     record_id=make_record_id("social", item["native_id"]),
                     source="social",
                     channel=source.channel,
@@ -358,5 +359,9 @@ class ScoreAndStorePipeline(_Stage):
                     content_hash=item.get("content_hash"),
                     provenance=provenance,
                 )
-            )
+            except ValidationError as exc:  # one bad item must not sink its batch
+                self.stats.inc_value("cx/dropped/invalid_record")
+                log.warning("dropped %s: %s", item["native_id"], exc)
+                continue
+            records.append(record)
         return records

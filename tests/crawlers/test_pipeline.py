@@ -277,3 +277,20 @@ def test_pipeline_with_cxtext(tmp_path: Path) -> None:
         (record,) = list(store.iter_records())
     assert "0912" not in record.text and "vinaphone" in record.text
     assert record.sentiment is None or record.sentiment.label in ("negative", "neutral")
+
+
+def test_one_invalid_record_does_not_sink_its_batch(tmp_path: Path) -> None:
+    crawler = make_crawler(tmp_path)
+    st = stages(crawler)
+    store_stage = ScoreAndStorePipeline(crawler)
+    store_stage.open_spider()
+    good, bad = run(st, post(1, "Viettel ổn")), run(st, post(2, "Viettel tệ"))
+    bad["published_at"] = "2026-11-02T09:00:00"  # naive: Record needs an aware time
+    for item in (good, bad):
+        store_stage.process_item(item)
+    store_stage.close_spider()
+    with open_store(tmp_path / "voc.duckdb") as store:
+        assert [r.record_id for r in store.iter_records()] == [
+            make_record_id("social", "f.vn:post:1")
+        ]
+    assert crawler.stats.get_value("cx/dropped/invalid_record") == 1
