@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta, timezone
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 NAME = "social"
+
+
+class LogLevel(StrEnum):
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+
+
 app = typer.Typer(
     help="Social listening: crawl configured sources, summarize brand mentions.",
     no_args_is_help=True,
@@ -61,7 +71,7 @@ def crawl(
         list[str] | None,
         typer.Option("--set", "-s", help="Scrapy setting NAME=VALUE (repeatable)."),
     ] = None,
-    log_level: Annotated[str, typer.Option(help="Scrapy log level.")] = "INFO",
+    log_level: Annotated[LogLevel, typer.Option(help="Scrapy log level.")] = LogLevel.INFO,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the crawl result as JSON.")
     ] = False,
@@ -80,7 +90,7 @@ def crawl(
     for handler in list(logging.root.handlers):  # Scrapy installs its own, at --log-level
         logging.root.removeHandler(handler)
     overrides = _parse_set(set_ or [])
-    overrides.setdefault("LOG_LEVEL", log_level.upper())
+    overrides.setdefault("LOG_LEVEL", log_level.value)
     result = run_crawl(
         sources,
         out=out,
