@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Debian packages the tests and the demo need (espeak-ng for synthetic calls, Chromium for the
-# report check). Installs only what is missing; needs root or passwordless sudo.
+# report check, redis-server for the crawler scale-out tests). Installs only what is missing; needs root or passwordless sudo.
 set -euo pipefail
 need=()
 command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v sox >/dev/null 2>&1 || need+=(sox)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)  # crawler scale-out tests
 [ ${#need[@]} -eq 0 ] && exit 0
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo -n"
