@@ -57,6 +57,9 @@ POLAR_THRESHOLD = 0.2
 _LEXICON_SHARE = 0.75
 _NEGATION_REACH = 2  # words between a negation and the polar word it flips, at most
 _PUNCT = re.compile(r"(?:^|\s)[,.!?;:…]+(?=\s|$)")
+_LETTERS = re.compile(r"[^\W\d_]+")
+_DIACRITIC_SHARE = 0.2  # below this share of words with diacritics, text counts as typed without
+_CONTRAST_WEIGHT = 1.5
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,7 @@ class _Clause:
     aspects: list[TermMatch] = field(default_factory=list)
     polar: list[float] = field(default_factory=list)
     score: float = 0.0
+    contrast: bool = False
 
 
 def aspects(
@@ -113,23 +117,24 @@ def aspects(
     """
     lexicon = lexicon or default_aspect_lexicon()
     opinions = opinions or default_opinion_lexicon()
-    norm = normalize(check_text(text, max_chars=max_chars))
+    raw = check_text(text, max_chars=max_chars)
+    norm = normalize(raw)
     if not norm.strip():
         return []
     plain = strip_diacritics(norm)
-    clauses = _clauses(norm, plain, opinions)
-    for match in lexicon.matcher.find(norm, plain):
+    loose = _typed_without_diacritics(raw)
+    clauses = _clauses(norm, plain, opinions, loose)
+    for match in lexicon.find(norm, plain, without_diacritics=loose):
         _owner(clauses, match.start).aspects.append(match)
     if not any(c.aspects for c in clauses):
         return []
-    negations = opinions.negations.find(norm, plain)
-    polar = opinions.polar.find(norm, plain)
-    for match in polar:
+    negations = opinions.negations.find(norm, plain, without_diacritics=loose)
+    for match in opinions.polar.find(norm, plain, without_diacritics=loose):
         weight = float(match.value)
         if _negated(norm, match, negations):
             weight = -0.8 * weight
         _owner(clauses, match.start).polar.append(weight)
-    _borrow_opinions(clauses)
+    _borrow_opinions(norm, clauses)
     scored = [c for c in clauses if c.aspects]
     model_scores = [
         s.score for s in sentiment_batch([norm[c.start : c.end] for c in scored], model=model)
@@ -143,14 +148,28 @@ def aspects(
     return _per_aspect(norm, scored)
 
 
-def _clauses(norm: str, plain: str, opinions: OpinionLexicon) -> list[_Clause]:
+def _typed_without_diacritics(raw: str) -> bool:
+    """Whether fewer than :data:`_DIACRITIC_SHARE` of the words carry diacritics."""
+    words = _LETTERS.findall(raw)
+    if not words:
+        return True
+    marked = sum(1 for w in words if strip_diacritics(w) != w)
+    return marked < _DIACRITIC_SHARE * len(words)
+
+
+def _clauses(norm: str, plain: str, opinions: OpinionLexicon, loose: bool) -> list[_Clause]:
     cuts = {0, len(norm)}
     for m in _PUNCT.finditer(norm):
         cuts.update(m.span())
-    for match in opinions.contrasts.find(norm, plain):
+    for match in opinions.contrasts.find(norm, plain, without_diacritics=loose):
         cuts.add(match.start)
     bounds = sorted(cuts)
-    return [_Clause(s, e) for s, e in zip(bounds, bounds[1:], strict=False) if norm[s:e].strip()]
+    contrast_starts = {m.start for m in opinions.contrasts.find(norm, plain, without_diacritics=loose)}
+    return [
+        _Clause(s, e, contrast=s in contrast_starts)
+        for s, e in zip(bounds, bounds[1:], strict=False)
+        if norm[s:e].strip()
+    ]
 
 
 def _owner(clauses: list[_Clause], pos: int) -> _Clause:
@@ -169,11 +188,30 @@ def _negated(norm: str, match: TermMatch, negations: list[TermMatch]) -> bool:
     return False
 
 
-def _borrow_opinions(clauses: list[_Clause]) -> None:
-    for here, after in zip(clauses, clauses[1:], strict=False):
-        if here.aspects and not here.polar and after.polar and not after.aspects:
-            here.polar = list(after.polar)
-            here.end = after.end
+def _borrow_opinions(norm: str, clauses: list[_Clause]) -> None:
+    """Opinions said in a clause that names no aspect go to the aspect clause before it.
+
+    A clause naming aspects but nothing polar takes the next polar aspect-less clause
+    ("hóa đơn tháng này, vô lý"); a polar aspect-less clause that starts with a contrast word
+    ("app dễ dùng nhưng hay bị treo") adds to the clause before it, weighted up, since the part
+    after "nhưng" is what the customer stresses.
+    """
+    for i, here in enumerate(clauses):
+        if not here.aspects:
+            continue
+        if not here.polar:
+            for after in clauses[i + 1 : i + 3]:
+                if after.aspects:
+                    break
+                if after.polar:
+                    here.polar = list(after.polar)
+                    here.end = after.end
+                    break
+        elif i + 1 < len(clauses):
+            after = clauses[i + 1]
+            if after.polar and not after.aspects and after.contrast:
+                here.polar.extend(_CONTRAST_WEIGHT * w for w in after.polar)
+                here.end = after.end
 
 
 def _label(score: float) -> str:

@@ -11,7 +11,7 @@ typed without diacritics, but only where the matched text really has no diacriti
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -53,13 +53,21 @@ class TermMatcher:
         self._exact_re = _alternation(self._exact)
         self._plain_re = _alternation(self._plain)
 
-    def find(self, text: str, plain: str | None = None) -> list[TermMatch]:
-        """Non-overlapping matches in ``text`` (``plain`` is ``strip_diacritics(text)``)."""
-        plain = strip_diacritics(text) if plain is None else plain
+    def find(
+        self, text: str, plain: str | None = None, *, without_diacritics: bool = True
+    ) -> list[TermMatch]:
+        """Non-overlapping matches in ``text`` (``plain`` is ``strip_diacritics(text)``).
+
+        ``without_diacritics=False`` skips matching terms against text typed without them
+        (right for text that was typed with diacritics, where "qua" is not "quà").
+        """
         found = [
             TermMatch(m.start(), m.end(), m.group(), self._exact[m.group()])
             for m in self._exact_re.finditer(text)
         ]
+        if not without_diacritics:
+            return found
+        plain = strip_diacritics(text) if plain is None else plain
         taken = [(f.start, f.end) for f in found]
         for m in self._plain_re.finditer(plain):
             start, end = m.span()
@@ -102,7 +110,11 @@ def _term_list(value: object, path: Path, where: str) -> list[str]:
 
 @dataclass(frozen=True)
 class AspectLexicon:
-    """Aspect ids and their terms; :attr:`matcher` finds them."""
+    """Aspect ids and their terms; :meth:`find` finds them.
+
+    An aspect id starting with ``_`` (``_ignore``) lists words that contain an aspect term but
+    are not that aspect (``điện thoại`` is not ``điện``): they are matched first and dropped.
+    """
 
     name: str
     aspects: tuple[str, ...]
@@ -122,7 +134,13 @@ class AspectLexicon:
                 raise LexiconError(f"lexicon {path}: aspect {aspect!r} needs a 'terms' list")
             for term in _term_list(spec["terms"], path, f"aspects.{aspect}.terms"):
                 terms.setdefault(term, str(aspect))
-        return cls(str(data.get("name", path.stem)), tuple(map(str, aspects)), TermMatcher(terms))
+        ids = tuple(str(a) for a in aspects if not str(a).startswith("_"))
+        return cls(str(data.get("name", path.stem)), ids, TermMatcher(terms))
+
+    def find(self, text: str, plain: str, *, without_diacritics: bool) -> list[TermMatch]:
+        """Aspect terms in normalized ``text`` (ids starting with ``_`` only block others)."""
+        found = self.matcher.find(text, plain, without_diacritics=without_diacritics)
+        return [m for m in found if not m.value.startswith("_")]
 
 
 @dataclass(frozen=True)
@@ -158,9 +176,6 @@ class OpinionLexicon:
             TermMatcher(dict.fromkeys(negations, "neg")),
             TermMatcher(dict.fromkeys(contrasts, "contrast")),
         )
-
-    def iter_polar(self, text: str, plain: str) -> Iterator[TermMatch]:
-        yield from self.polar.find(text, plain)
 
 
 @cache
