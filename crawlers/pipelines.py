@@ -273,6 +273,11 @@ class ScoreAndStorePipeline(_Stage):
         self.state.seen.commit(items=keys, pages=pages)
         self.stats.inc_value("cx/stored", len(records))
         self.stats.inc_value("cx/batches")
+        hook = self.crawler.settings.get("CX_PROGRESS_HOOK")
+        if callable(hook) and records:
+            name = getattr(self.crawler.spider, "name", "?")
+            done = int(self.stats.get_value("cx/stored", 0))
+            hook("stored", {"source": name, "records": len(records)}, completed=done, total=None)
         self._timed(t0)
         log.info(
             "%s: stored %d records, %d pages done",

@@ -15,7 +15,7 @@ import json
 import logging
 import shutil
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -184,10 +184,13 @@ def crawl(
     run_id: str | None = None,
     namespace: str = "default",
     settings: Mapping[str, Any] | None = None,
+    hook: Callable[..., None] | None = None,
 ) -> CrawlResult:
     """Crawl the sources into the store ``out``; returns the stats of every source.
 
-    Blocks until done; runs Twisted's reactor, which cannot restart: one call per process.
+    ``hook(step, artifact, completed=, total=)`` is called after each stored batch with
+    ``step="stored"``, ``artifact={"source": name, "records": n}`` and the source's running
+    count. Blocks until done; runs Twisted's reactor, which cannot restart: one call per process.
     """
     require_crawl_extra("scrapy")
     require_crawl_extra("trafilatura")
@@ -212,6 +215,8 @@ def crawl(
         namespace=namespace,
         overrides=settings,
     )
+    if hook is not None:
+        base.set("CX_PROGRESS_HOOK", hook, priority="cmdline")
     process = CrawlerProcess(base)
     crawlers: dict[str, Any] = {}
     reasons: dict[str, str] = {}

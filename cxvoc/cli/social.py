@@ -91,6 +91,11 @@ def crawl(
         logging.root.removeHandler(handler)
     overrides = _parse_set(set_ or [])
     overrides.setdefault("LOG_LEVEL", log_level.value)
+
+    def progress(step: str, artifact: dict[str, Any], *, completed: int, total: int | None) -> None:
+        if not as_json:
+            typer.echo(f"{artifact['source']}: {completed:,} records stored", err=True)
+
     result = run_crawl(
         sources,
         out=out,
@@ -101,6 +106,7 @@ def crawl(
         run_id=run_id,
         namespace=namespace,
         settings=overrides,
+        hook=progress,
     )
     summary = result.serialize()
     if as_json:

@@ -165,6 +165,23 @@ def test_store_stage_batches_masks_scores_and_commits_seen(tmp_path: Path) -> No
     assert seen.seen_items([items[3]["seen_key"]]) == {items[3]["seen_key"]}
 
 
+def test_progress_hook_after_each_batch(tmp_path: Path) -> None:
+    calls: list[tuple[str, dict, int]] = []
+
+    def hook(step: str, artifact: dict, *, completed: int, total: int | None) -> None:
+        calls.append((step, artifact, completed))
+
+    crawler = make_crawler(tmp_path, CX_PROGRESS_HOOK=hook)
+    st = stages(crawler)
+    store_stage = ScoreAndStorePipeline(crawler)
+    store_stage.open_spider()
+    for i in range(4):
+        store_stage.process_item(run(st, post(i, f"Viettel số {i} ổn")))
+    store_stage.close_spider()
+    assert calls == [("stored", {"source": "t", "records": 3}, 3),
+                     ("stored", {"source": "t", "records": 1}, 4)]  # fmt: skip
+
+
 def test_store_stage_needs_salt(tmp_path: Path) -> None:
     from crawlers import CrawlerError
 
