@@ -472,28 +472,45 @@ def _text_fn(name: str) -> Any:
     return fn if callable(fn) else None
 
 
+def _sentiment_batch() -> Any:
+    """``cxtext.sentiment_batch`` when cxtext provides it, else None."""
+    import importlib
+
+    for name in ("cxtext", "cxtext.sentiment"):
+        try:
+            fn = getattr(importlib.import_module(name), "sentiment_batch", None)
+        except ImportError:
+            continue
+        if callable(fn):
+            return fn
+    return None
+
+
 def _valence_of(
     tr: Transcript | None, role: str, spans: list[tuple[float, float]]
 ) -> dict[tuple[float, float], float]:
-    sentiment = _text_fn("sentiment") if tr is not None else None
-    if tr is None or sentiment is None:
+    """Valence in [-1, 1] of each span from the words said in it (``cxtext`` sentiment)."""
+    batch = _sentiment_batch() if tr is not None else None
+    if tr is None or batch is None:
+        return {}
+    segs = tr.for_speaker(role)
+    keyed = []
+    for a, b in spans:
+        text = " ".join(s.text for s in segs if min(s.end, b) - max(s.start, a) > 0).strip()
+        if text:
+            keyed.append(((a, b), text))
+    if not keyed:
+        return {}
+    try:
+        results = batch([t for _, t in keyed])
+    except Exception as exc:  # noqa: BLE001 - a text model must not sink the call
+        log.warning("text sentiment unavailable, no valence: %s", exc)
         return {}
     out = {}
-    segs = tr.for_speaker(role)
-    for a, b in spans:
-        text = " ".join(s.text for s in segs if min(s.end, b) - max(s.start, a) > 0)
-        if not text.strip():
-            continue
-        try:
-            result = sentiment(text)
-        except Exception as exc:  # noqa: BLE001 - a text model must not sink the call
-            log.warning("sentiment failed on a segment: %s", exc)
-            continue
-        score = (
-            result.get("score") if isinstance(result, Mapping) else getattr(result, "score", None)
-        )
+    for (span, _), r in zip(keyed, results, strict=True):
+        score = r.get("score") if isinstance(r, Mapping) else getattr(r, "score", None)
         if isinstance(score, int | float):
-            out[(a, b)] = float(score)
+            out[span] = float(score)
     return out
 
 

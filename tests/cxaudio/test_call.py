@@ -98,6 +98,12 @@ def test_record_fields(calls, monkeypatch) -> None:
     greeting = next(c for c in rec.qa["criteria"] if c["id"] == "greeting")
     assert greeting["passed"] is True and greeting["evidence"][0][0] < 15
     assert rec.text  # the customer's words
+    # valence from the words (cxtext sentiment): the escalated stretch reads more negative
+    ce = a.customer_emotion
+    assert rec.sentiment is not None and -1 <= rec.emotion["valence"] <= 1
+    ev = ce.escalations[0]
+    hot = [s.valence for s in ce.segments if ev.start <= s.start < ev.end and s.valence is not None]
+    assert hot and min(hot) < ce.valence
     monkeypatch.delenv("CX_PSEUDONYM_SALT", raising=False)
     with pytest.raises(ValueError, match="salt"):
         a.to_record(customer_id="x")
