@@ -170,3 +170,21 @@ def test_cli_generate_and_score(tmp_path) -> None:
     assert summary["scored"] == 2 and summary["failed"] == 0
     res = runner.invoke(app, ["calls", "score", str(folder), "--out", store, "--device", "tpu"])
     assert res.exit_code != 0
+
+
+@pytest.mark.postgres
+def test_postgres_store_errors_table_and_resume(archive, tmp_path, postgres_store_url) -> None:
+    folder = tmp_path / "pg"
+    folder.mkdir()
+    for wav in sorted(archive.glob("*.wav"))[:2]:
+        shutil.copy(wav, folder / wav.name)
+    (folder / "broken.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
+    first = score_calls(folder, store=postgres_store_url, workers=1)
+    assert (first.scored, first.failed) == (2, 1)
+    again = score_calls(folder, store=postgres_store_url, workers=1)
+    assert (again.scored, again.skipped, again.failed) == (0, 2, 1)
+    with open_store(postgres_store_url) as st:
+        assert st.count() == 2
+        assert [Path(r[0]).name for r in st.query(f"SELECT path FROM {ERRORS_TABLE}")] == [
+            "broken.wav"
+        ]
