@@ -164,7 +164,9 @@ def _clauses(norm: str, plain: str, opinions: OpinionLexicon, loose: bool) -> li
     for match in opinions.contrasts.find(norm, plain, without_diacritics=loose):
         cuts.add(match.start)
     bounds = sorted(cuts)
-    contrast_starts = {m.start for m in opinions.contrasts.find(norm, plain, without_diacritics=loose)}
+    contrast_starts = {
+        m.start for m in opinions.contrasts.find(norm, plain, without_diacritics=loose)
+    }
     return [
         _Clause(s, e, contrast=s in contrast_starts)
         for s, e in zip(bounds, bounds[1:], strict=False)

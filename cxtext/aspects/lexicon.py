@@ -184,7 +184,9 @@ def default_aspect_lexicon(name: str = "telecom") -> AspectLexicon:
     path = DATA_DIR / f"aspects_{name}.yaml"
     if not path.is_file():
         shipped = sorted(p.stem.removeprefix("aspects_") for p in DATA_DIR.glob("aspects_*.yaml"))
-        raise LexiconError(f"aspect lexicon {name!r} is not shipped ({path}); choose one of {shipped}")
+        raise LexiconError(
+            f"aspect lexicon {name!r} is not shipped ({path}); choose one of {shipped}"
+        )
     return AspectLexicon.load(path)
 
 

@@ -147,8 +147,17 @@ def hash_ngrams(codes, starts, classes, strip, n_buckets, char_min, char_max, se
     k = 0
     for d in range(n_docs):
         k1, k2, n = _doc_hashes(
-            codes, starts[d], starts[d + 1], classes, strip, mask, char_min, char_max, seeds,
-            bufs, scratch,
+            codes,
+            starts[d],
+            starts[d + 1],
+            classes,
+            strip,
+            mask,
+            char_min,
+            char_max,
+            seeds,
+            bufs,
+            scratch,
         )
         out[k : k + n] = scratch[:n]
         counts[d, 0] = k1
@@ -178,8 +187,17 @@ def score_ngrams(codes, starts, classes, strip, char_min, char_max, seeds, weigh
     norm = np.zeros(n_heads, dtype=np.float64)
     for d in range(n_docs):
         _, _, n = _doc_hashes(
-            codes, starts[d], starts[d + 1], classes, strip, mask, char_min, char_max, seeds,
-            bufs, scratch,
+            codes,
+            starts[d],
+            starts[d + 1],
+            classes,
+            strip,
+            mask,
+            char_min,
+            char_max,
+            seeds,
+            bufs,
+            scratch,
         )
         acc[:] = 0.0
         norm[:] = 0.0

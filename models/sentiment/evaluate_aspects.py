@@ -67,7 +67,10 @@ def evaluate(data_dir: Path) -> dict[str, object]:
         for line in (ROOT / "tests/data/aspects_telecom.jsonl").read_text("utf-8").splitlines()
     ]
     telecom_pairs = [
-        ({g["aspect"]: g["label"] for g in r["aspects"]}, {a.aspect: a.label for a in cxtext.aspects(r["text"])})
+        (
+            {g["aspect"]: g["label"] for g in r["aspects"]},
+            {a.aspect: a.label for a in cxtext.aspects(r["text"])},
+        )
         for r in telecom_rows
     ]
     return {
