@@ -50,6 +50,7 @@ def uit_gold(row: dict) -> dict[str, str]:
     longest: dict[str, tuple[int, str]] = {}
     for start, end, tag in row["labels"]:
         aspect, polarity = tag.split("#")
+        aspect = aspect.lower().replace("&", "_")  # SER&ACC -> ser_acc, the lexicon's ids
         if end - start > longest.get(aspect, (-1, ""))[0]:
             longest[aspect] = (end - start, polarity.lower())
     return {a: p for a, (_, p) in longest.items()}

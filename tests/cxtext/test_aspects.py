@@ -112,10 +112,10 @@ def test_bad_input(bad: object) -> None:
 
 def test_smartphone_lexicon_and_custom_lexicon(tmp_path: Path) -> None:
     phone = default_aspect_lexicon("smartphone")
-    assert "BATTERY" in phone.aspects and "_ignore" not in phone.aspects
+    assert "battery" in phone.aspects and "_ignore" not in phone.aspects
     assert _labels("pin trâu, camera chụp đẹp", lexicon=phone) == {
-        "BATTERY": "positive",
-        "CAMERA": "positive",
+        "battery": "positive",
+        "camera": "positive",
     }
     custom = tmp_path / "aspects_bank.yaml"
     custom.write_text("name: bank\naspects:\n  atm:\n    terms: [atm, cây rút tiền]\n", "utf-8")
