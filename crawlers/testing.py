@@ -706,6 +706,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 256  # the default 5 drops SYNs when crawlers open many connections
     site: FixtureSite
     log: RequestLog
     base: str
