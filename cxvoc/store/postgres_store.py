@@ -71,6 +71,8 @@ class PostgresStore(Store):
             raise StoreError(f"cannot connect to PostgreSQL at {url!r}: {exc}") from exc
         self._psycopg = psycopg
         with self._conn.transaction(), self._conn.cursor() as cur:
+            # IF NOT EXISTS races between processes creating the same schema at once
+            cur.execute("SELECT pg_advisory_xact_lock(hashtext('cxkit-ddl'))")
             if self.schema:
                 cur.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
                 cur.execute(f'SET search_path TO "{self.schema}"')
