@@ -1,5 +1,8 @@
 """cxaudio: call analytics — decode, VAD, features, diarization, prosody, QA metrics."""
 
+from .batch import BatchSummary, score_calls
+from .call import CallAnalysis, CallConfig, CallMetrics, analyze_call
+from .diarization import diarize, embed
 from .errors import AudioFileError, CxAudioError, ModelError, ParameterError
 from .features import (
     frame,
@@ -15,13 +18,10 @@ from .features import (
     zero_crossing_rate,
 )
 from .io import AudioInfo, info, load, stream
+from .qa import QAResult, Scorecard, default_scorecard, load_scorecard
+from .transcript import Transcript, load_transcript
 from .types import Diarization, Segment, SpeakerTurn
-from .diarization import diarize, embed
 from .vad import vad  # noqa: E402  (the function shadows the subpackage name on purpose)
-from .call import CallAnalysis, CallConfig, CallMetrics, analyze_call  # noqa: E402
-from .qa import QAResult, Scorecard, default_scorecard, load_scorecard  # noqa: E402
-from .transcript import Transcript, load_transcript  # noqa: E402
-from .batch import BatchSummary, score_calls  # noqa: E402
 
 __all__ = [
     "frame",
