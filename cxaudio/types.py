@@ -52,8 +52,12 @@ class Diarization:
     method: str = "unknown"  # "channel" for stereo, "embedding" for mono
 
     @classmethod
-    def from_turns(cls, turns: Iterable[SpeakerTurn], duration_s: float, **kwargs: Any) -> Diarization:
-        return cls(tuple(sorted(turns, key=lambda t: (t.start, t.end, t.speaker))), duration_s, **kwargs)
+    def from_turns(
+        cls, turns: Iterable[SpeakerTurn], duration_s: float, **kwargs: Any
+    ) -> Diarization:
+        return cls(
+            tuple(sorted(turns, key=lambda t: (t.start, t.end, t.speaker))), duration_s, **kwargs
+        )
 
     @property
     def speakers(self) -> list[str]:

@@ -125,7 +125,9 @@ class PostgresStore(Store):
         clause = f" WHERE {where}" if where else ""
         select = ", ".join(f"{c}::text" if c in JSON_COLUMNS else c for c in COLUMNS)
         rows = self.query(f"SELECT {select} FROM records{clause}", params)
-        columns: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [() for _ in COLUMNS]
+        columns: list[tuple[Any, ...]] = (
+            list(zip(*rows, strict=True)) if rows else [() for _ in COLUMNS]
+        )
         return pa.table(
             {c: list(v) for c, v in zip(COLUMNS, columns, strict=True)}, schema=ARROW_SCHEMA
         )
