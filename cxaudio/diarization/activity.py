@@ -2,7 +2,9 @@
 
 Frames are 10 ms. A channel is active where its energy is above an adaptive threshold: a few dB
 above its noise floor (more when the floor fluctuates), and not too far below its speech level,
-both estimated from percentiles over the whole call. In a stereo call the other party often leaks
+both estimated from percentiles over the whole call. A signal whose loud 100 ms blocks are less than
+``min_range_db`` above its quiet ones (steady noise, hum) has no speech: speech comes and goes
+by syllables and pauses, 15 dB and more. In a stereo call the other party often leaks
 into a channel (crosstalk, echo, a shared handset): the leak's attenuation is estimated per
 channel pair (median level difference while the other channel is loud), and a frame counts on the
 quieter channel only when it is ``bleed_margin_db`` above what the leak explains. Masks are then
@@ -33,6 +35,7 @@ class ActivityParams:
     above_floor_db: float = 4.0
     noise_sigmas: float = 3.0
     below_speech_db: float = 32.0
+    min_range_db: float = 8.0  # loud 100 ms blocks this little above the quiet ones: steady noise
     bleed_margin_db: float = 8.0
     min_gap_s: float = 0.3
     min_speech_s: float = 0.12
@@ -44,10 +47,24 @@ def speech_threshold(energy_db: np.ndarray, p: ActivityParams) -> float:
     if e.size == 0:
         return np.inf
     floor, level = np.percentile(e, [p.floor_percentile, p.speech_percentile])
+    if _range_db(e, round(0.1 / p.frame_s), p) < p.min_range_db:
+        return np.inf
     quiet = e[e <= floor]
     spread = float(np.std(quiet)) if quiet.size > 1 else 0.0
     thr = max(floor + max(p.above_floor_db, p.noise_sigmas * spread), level - p.below_speech_db)
     return float(min(thr, level - 3.0))
+
+
+def _range_db(e: np.ndarray, block: int, p: ActivityParams) -> float:
+    """Loud-minus-quiet level (speech vs floor percentiles) of ``block``-frame power averages:
+    noise fluctuates from frame to frame but hardly from one 100 ms block to the next."""
+    block = max(1, block)
+    n = len(e) // block
+    if n < 10:
+        return float(np.subtract(*np.percentile(e, [p.speech_percentile, p.floor_percentile])))
+    power = np.mean(10 ** (e[: n * block].astype(np.float64) / 10).reshape(n, block), axis=1)
+    b = 10 * np.log10(power)
+    return float(np.subtract(*np.percentile(b, [p.speech_percentile, p.floor_percentile])))
 
 
 def mask_to_runs(mask: np.ndarray) -> np.ndarray:

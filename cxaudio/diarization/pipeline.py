@@ -31,7 +31,7 @@ from ..errors import ParameterError
 from ..types import Diarization, SpeakerTurn
 from . import _frontend as fe
 from ._audio import Source, open_source, rechunk
-from ._kernels import block_energy_db, viterbi
+from ._kernels import block_energy_db, viterbi, viterbi_costs
 from .activity import ActivityParams, channel_activity, mask_to_runs, smooth_mask, speech_threshold
 from .cluster import METHODS, check_speaker_counts, cluster
 from .embedding import check_device, get_encoder
@@ -60,6 +60,14 @@ class MonoParams:
     cluster_method: str = "spectral"
     vad: str = "energy"  # or "silero" (cxaudio.vad's model: noisier calls, slower)
     activity: ActivityParams = ActivityParams()
+    speech_pad_s: float = 0.03  # speech runs are widened by this on both sides
+    # overlapped speech: a second Viterbi pass with one state per speaker pair, whose Gaussian is
+    # fitted to mixtures (mel powers added) of random frames of the two speakers
+    overlap: bool = True
+    overlap_cost: float = 40.0  # nats to enter (and again to leave) an overlap state
+    overlap_min_s: float = 0.3  # shorter overlaps go back to the likelier of the two speakers
+    overlap_max_speakers: int = 4  # more speakers than this: no overlap pass (too many pairs)
+    overlap_sample_frames: int = 8000  # speech frames whose mel spectra are kept for mixing
 
     def __post_init__(self) -> None:
         if self.vad not in ("energy", "silero"):
@@ -67,6 +75,19 @@ class MonoParams:
         if self.cluster_method not in METHODS:
             raise ParameterError(
                 f"MonoParams.cluster_method={self.cluster_method!r} must be one of {METHODS}"
+            )
+        for name in ("overlap_cost", "overlap_min_s", "speech_pad_s"):
+            value = getattr(self, name)
+            if not (isinstance(value, int | float) and np.isfinite(value) and value >= 0):
+                raise ParameterError(f"MonoParams.{name}={value!r} must be a number >= 0")
+        if not (isinstance(self.overlap_max_speakers, int) and self.overlap_max_speakers >= 2):
+            raise ParameterError(
+                f"MonoParams.overlap_max_speakers={self.overlap_max_speakers!r} must be an int >= 2"
+            )
+        if not (isinstance(self.overlap_sample_frames, int) and self.overlap_sample_frames >= 100):
+            raise ParameterError(
+                f"MonoParams.overlap_sample_frames={self.overlap_sample_frames!r} must be an "
+                "int >= 100"
             )
         if not 20 <= self.window_frames <= 1000:
             raise ParameterError(
@@ -310,12 +331,22 @@ def _diarize_mono(
         min_gap=round(act.min_gap_s / FRAME_S),
         min_len=round(act.min_speech_s / FRAME_S),
     )
+    pad = round(p.speech_pad_s / FRAME_S)
+    if pad > 0 and speech.any():  # energy onsets and offsets miss weak consonants
+        runs = mask_to_runs(speech)
+        for s, e in runs:
+            speech[max(0, s - pad) : e + pad] = True
     n_frames = len(speech)
     if not speech.any():
         return Diarization.from_turns([], src.duration_s, method="embedding")
     speech_db = 10 * np.log10(np.mean(10 ** (energy[speech].astype(np.float64) / 10)) + 1e-12)
     gain = 10 ** (max(0.0, fe.TARGET_DBFS - speech_db) / 20)  # Resemblyzer: raise to -30 dBFS
     windows = _windows(speech, p)
+    speech_idx = np.flatnonzero(speech)
+    rng = np.random.default_rng(0)
+    n_sample = min(len(speech_idx), p.overlap_sample_frames)
+    sample_idx = np.sort(rng.choice(speech_idx, n_sample, replace=False)) if p.overlap else None
+    sample_mel = np.zeros((0 if sample_idx is None else n_sample, fe.N_MELS), np.float32)
 
     # pass 2: mel -> window embeddings + cepstra per frame
     encoder = get_encoder(device=device, intra_op_num_threads=threads)
@@ -332,6 +363,9 @@ def _diarize_mono(
             break
         mel = fe.mel_power(y, left=left, right=right)[:nf]
         ceps[f0 : f0 + nf] = np.log(mel + 1e-9) @ dct
+        if sample_idx is not None:
+            lo, hi = np.searchsorted(sample_idx, [f0, f0 + nf])
+            sample_mel[lo:hi] = mel[sample_idx[lo:hi] - f0]
         merged = np.concatenate([tail, mel])
         embedder.feed(merged, f0 - len(tail), final=final or f0 + nf >= n_frames)
         tail = mel[-p.window_frames :]
@@ -346,13 +380,16 @@ def _diarize_mono(
     else:
         labels = _cluster_windows(emb, windows, p, num_speakers, min_speakers, max_speakers)
         k = int(labels.max()) + 1
-    path = _resegment(ceps, speech, windows, labels, k, p)
+    path, score, wl = _resegment_scored(ceps, speech, windows, labels, k, p)
+    active = np.stack([path == i for i in range(k)])
+    if score is not None and p.overlap and k <= p.overlap_max_speakers and len(sample_mel):
+        active = _overlaps(ceps, speech, path, score, wl, sample_idx, sample_mel, dct, p)
     _report(hook, "resegmentation", 1, 1)
 
     names = [f"SPK{i + 1}" for i in range(k)]
     turns: list[SpeakerTurn] = []
     for i in range(k):
-        turns += _turns(path == i, names[i], FRAME_S)
+        turns += _turns(active[i], names[i], FRAME_S)
     d = Diarization.from_turns(turns, src.duration_s, method="embedding")
     order = []
     for t in d.segments:
@@ -421,12 +458,26 @@ def _resegment(
     p: MonoParams,
 ) -> np.ndarray:
     """Speaker index per frame (-1 where no speech), by Viterbi over the speech frames."""
+    return _resegment_scored(ceps, speech, windows, labels, k, p)[0]
+
+
+def _resegment_scored(
+    ceps: np.ndarray,
+    speech: np.ndarray,
+    windows: np.ndarray,
+    labels: np.ndarray,
+    k: int,
+    p: MonoParams,
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Speaker index per frame (-1 where no speech), by Viterbi over the speech frames, and the
+    per-speaker frame scores ``(speech frames, k)`` it used and the window label of each speech
+    frame (-1 outside windows); both None with one speaker."""
     n = len(speech)
     path = np.full(n, -1, np.int64)
     frames = np.flatnonzero(speech)
     if k == 1 or len(windows) == 0:
         path[frames] = 0
-        return path
+        return path, None, None
     win_label = np.full(n, -1, np.int64)
     for (s, length), lab in zip(windows, labels, strict=True):
         win_label[s : s + length] = lab
@@ -449,15 +500,100 @@ def _resegment(
         if s0[j] < 2 * d:
             continue
         mu = s1[j] / s0[j]
-        cov = s2[j] / s0[j] - np.outer(mu, mu) + 1e-3 * np.eye(d)
-        chol = np.linalg.cholesky(cov)
-        whiten = np.linalg.inv(chol).T.astype(np.float32)
-        const = -np.log(np.diag(chol)).sum()
-        for b0 in range(0, len(frames), step):
-            z = (ceps[frames[b0 : b0 + step]].astype(np.float32) - mu.astype(np.float32)) @ whiten
-            score[b0 : b0 + step, j] = -0.5 * np.einsum("ij,ij->i", z, z) + const
+        cov = s2[j] / s0[j] - np.outer(mu, mu)
+        score[:, j] = _gauss_loglik(ceps, frames, mu, cov)
     score += p.label_bonus * (wl[:, None] == np.arange(k)[None])
     gaps = np.diff(frames, prepend=frames[0])
     switch = np.where(gaps > 1, p.gap_switch_cost, p.switch_cost)
     path[frames] = viterbi(score, switch.astype(np.float64))
-    return path
+    return path, score, wl
+
+
+def _gauss_loglik(
+    ceps: np.ndarray, frames: np.ndarray, mu: np.ndarray, cov: np.ndarray
+) -> np.ndarray:
+    """Log-likelihood (up to a shared constant) of ``ceps[frames]`` under a full-covariance
+    Gaussian, in blocks (bounded memory on long calls)."""
+    d = len(mu)
+    chol = np.linalg.cholesky(cov + 1e-3 * np.eye(d))
+    whiten = np.linalg.inv(chol).T.astype(np.float32)
+    const = -np.log(np.diag(chol)).sum()
+    out = np.empty(len(frames), np.float64)
+    step = 200_000
+    for b0 in range(0, len(frames), step):
+        z = (ceps[frames[b0 : b0 + step]].astype(np.float32) - mu.astype(np.float32)) @ whiten
+        out[b0 : b0 + step] = -0.5 * np.einsum("ij,ij->i", z, z) + const
+    return out
+
+
+def _overlaps(
+    ceps: np.ndarray,
+    speech: np.ndarray,
+    path: np.ndarray,
+    score: np.ndarray,
+    wl: np.ndarray,
+    sample_idx: np.ndarray,
+    sample_mel: np.ndarray,
+    dct: np.ndarray,
+    p: MonoParams,
+) -> np.ndarray:
+    """Speaker activity ``(k, frames)`` where a frame may hold two speakers.
+
+    Each speaker pair gets a state whose Gaussian is fitted to the cepstra of simulated overlap:
+    the mel powers of random frames of the two speakers (as resegmented) added, at their own
+    levels. A second Viterbi pass over the single-speaker and pair states (entering or leaving a
+    pair costs ``overlap_cost``) finds the overlaps; those shorter than ``overlap_min_s`` go back
+    to the likelier of their two speakers.
+    """
+    k = score.shape[1]
+    frames = np.flatnonzero(speech)
+    single = np.stack([path == i for i in range(k)])
+    pairs = [(a, b) for a in range(k) for b in range(a + 1, k)]
+    own = path[sample_idx]
+    rng = np.random.default_rng(1)
+    cols = []
+    kept = []
+    for a, b in pairs:
+        fa, fb = np.flatnonzero(own == a), np.flatnonzero(own == b)
+        if min(len(fa), len(fb)) < 4 * dct.shape[1]:
+            continue
+        m = len(sample_idx)
+        mix = sample_mel[rng.choice(fa, m)] + sample_mel[rng.choice(fb, m)]
+        x = np.log(mix + 1e-9) @ dct
+        # the pair keeps the window-label bonus of its speakers: the bonus does not decide
+        # between a speaker and its pairs
+        bonus = p.label_bonus * ((wl == a) | (wl == b))
+        cols.append(_gauss_loglik(ceps, frames, x.mean(0), np.cov(x.T)) + bonus)
+        kept.append((a, b))
+    if not kept:
+        return single
+    n_states = k + len(kept)
+    full = np.empty((len(frames), n_states), np.float64)
+    full[:, :k] = score
+    for j, col in enumerate(cols):
+        full[:, k + j] = col
+    cost = np.zeros((2, n_states, n_states))
+    cost[0, :k, :k] = p.switch_cost
+    cost[1, :k, :k] = p.gap_switch_cost
+    cost[:, :k, k:] = p.overlap_cost
+    cost[:, k:, :k] = p.overlap_cost
+    cost[:, k:, k:] = 2 * p.overlap_cost
+    for c in cost:
+        np.fill_diagonal(c, 0.0)
+    gaps = (np.diff(frames, prepend=frames[0]) > 1).astype(np.int8)
+    states = viterbi_costs(full, cost, gaps)
+    active = np.zeros_like(single)
+    min_len = round(p.overlap_min_s / FRAME_S)
+    for i in range(k):
+        active[i, frames[states == i]] = True
+    for j, (a, b) in enumerate(kept):
+        in_pair = np.zeros(len(frames), bool)
+        in_pair[states == k + j] = True
+        for s, e in mask_to_runs(in_pair):
+            if e - s >= min_len:
+                active[a, frames[s:e]] = True
+                active[b, frames[s:e]] = True
+            else:
+                better = a if score[s:e, a].sum() >= score[s:e, b].sum() else b
+                active[better, frames[s:e]] = True
+    return active

@@ -338,3 +338,90 @@ def test_turn_times_are_plain_floats() -> None:
     t = d.segments[0]
     assert type(t.start) is float and type(t.end) is float
     json.dumps(d.serialize())
+
+
+# ------------------------------------------------------------------------------------------
+# overlapped speech (mono) and noise
+# ------------------------------------------------------------------------------------------
+
+
+def test_viterbi_costs_kernel_matches_reference() -> None:
+    rng = np.random.default_rng(7)
+    score = rng.normal(0, 3, (400, 5))
+    cost = rng.uniform(0, 8, (2, 5, 5))
+    for c in cost:
+        np.fill_diagonal(c, 0.0)
+    gap = (rng.random(400) < 0.1).astype(np.int8)
+    np.testing.assert_array_equal(
+        K.viterbi_costs(score, cost, gap), K.viterbi_costs_ref(score, cost, gap)
+    )
+
+
+@cache
+def make_overlap_call(seed: int, overlap_s: float = 1.8, duration_s: float = 70.0):
+    """Mono call where every other change of speaker is an interruption: the next speaker starts
+    ``overlap_s`` before the other stops. Returns the mix and the reference (turns overlap)."""
+    rng = np.random.default_rng(seed)
+    t, speaker, placed, k = 0.4, "agent", [], 0
+    while t < duration_s:
+        voice, pitch = VOICES[speaker]
+        y = _tts(PHRASES[int(rng.integers(len(PHRASES)))], voice, pitch)
+        placed.append((t, speaker, y))
+        end = t + len(y) / SR
+        k += 1
+        t = end - overlap_s if k % 2 == 0 and len(y) / SR > overlap_s + 1.0 else end + 0.6
+        speaker = "customer" if speaker == "agent" else "agent"
+    n = int((t + 3.0) * SR)
+    audio = np.zeros(n, np.float32)
+    turns = []
+    for start, spk, y in placed:
+        i = int(start * SR)
+        audio[i : i + len(y)] += y * (1.0 if spk == "agent" else 0.7)
+        turns.append(SpeakerTurn(start, start + len(y) / SR, spk))
+    audio += rng.standard_normal(n).astype(np.float32) * 2e-4
+    return audio, Diarization.from_turns(turns, n / SR)
+
+
+def _overlap_s(d: Diarization) -> float:
+    n = int(d.duration_s * 100) + 1
+    act = {}
+    for t in d.segments:
+        act.setdefault(t.speaker, np.zeros(n, bool))[int(t.start * 100) : int(t.end * 100)] = True
+    masks = list(act.values())
+    return float(np.sum(masks[0] & masks[1]) / 100) if len(masks) == 2 else 0.0
+
+
+def test_mono_overlap_goes_to_both_speakers() -> None:
+    audio, ref = make_overlap_call(11)
+    true_ov = _overlap_s(ref)
+    assert true_ov > 8.0
+    d = cxaudio.diarize(audio, SR, device="cpu")
+    assert len(d.speakers) == 2
+    found = _overlap_s(d)
+    off = cxaudio.diarize(audio, SR, device="cpu", params=pipeline.MonoParams(overlap=False))
+    assert _overlap_s(off) == 0.0
+    # most of the overlapped time is given to both speakers, little is invented
+    assert 0.5 * true_ov <= found <= 1.3 * true_ov
+    assert der(ref, d) < der(ref, off) - 0.02
+
+
+def test_mono_no_overlap_invented_in_turn_taking() -> None:
+    audio, ref = make_call(3, leak_db=None)
+    d = cxaudio.diarize(audio.sum(axis=0), SR, device="cpu")
+    assert _overlap_s(d) < 0.5
+    assert der(ref, d) < 0.06
+
+
+def test_steady_noise_gives_no_speech() -> None:
+    rng = np.random.default_rng(0)
+    white = rng.standard_normal(SR * 30).astype(np.float32) * 0.05
+    spec = np.fft.rfft(rng.standard_normal(SR * 30))
+    pink = np.fft.irfft(spec / np.sqrt(np.arange(len(spec)) + 1.0)).astype(np.float32)
+    pink *= 0.05 / pink.std()
+    for noise in (white, pink):
+        d = cxaudio.diarize(noise, SR, device="cpu")
+        assert sum(t.duration for t in d.segments) < 0.5
+    # speech in the same noise is still found
+    audio, _ = make_call(3, leak_db=None)
+    speech = audio.sum(axis=0) + rng.standard_normal(audio.shape[1]).astype(np.float32) * 0.005
+    assert sum(t.duration for t in cxaudio.diarize(speech, SR, device="cpu").segments) > 20.0
