@@ -167,3 +167,15 @@ def test_cli_text_score(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
         app, ["text", "score", str(tmp_path / "nope.csv"), "--text-col", "t"]
     )
     assert result.exit_code != 0
+
+
+def test_default_scorer_uses_the_packaged_sentiment_and_aspects(tmp_path: Path) -> None:
+    path = tmp_path / "p.jsonl"
+    path.write_text(json.dumps({"text": "Mạng chậm quá, sóng yếu, tệ thật 😡"}) + "\n")
+    url = str(tmp_path / "v.duckdb")
+    report = score_file(path, url, text_col="text")
+    assert report.analyzers == ("normalize", "mask_pii", "brands", "sentiment", "aspects")
+    with open_store(url) as store:
+        (record,) = list(store.iter_records())
+    assert record.sentiment is not None and record.sentiment.label == "negative"
+    assert record.aspects and all(a.label == "negative" for a in record.aspects)
