@@ -30,7 +30,7 @@ from pathlib import Path
 
 from ._input import DEFAULT_MAX_CHARS, check_text
 from ._lexicon import DATA_DIR, read_tsv
-from ._tone import BASE_OF, fix_tone, strip_diacritics_table
+from ._tone import fix_tone, strip_diacritics_table
 
 __all__ = ["DEFAULT_MAX_CHARS", "Normalizer", "check_text", "normalize", "strip_diacritics"]
 
@@ -270,21 +270,31 @@ def _shorten(emoticon: str, keep: int) -> str:
     return stem + last * min(keep, len(emoticon) - len(stem))
 
 
+_TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")  # grave, acute, tilde, hook, dot
+
+
+@lru_cache(maxsize=4096)
+def _letter(ch: str) -> str:
+    """The letter without its tone mark but with its vowel quality: ``á``→``a``, ``ử``→``ư``."""
+    bare = "".join(c for c in unicodedata.normalize("NFD", ch) if c not in _TONE_MARKS)
+    return unicodedata.normalize("NFC", bare).lower()
+
+
 def _squeeze(word: str) -> str:
-    """Squeeze letters repeated for emphasis: runs of 3+ of one base letter become one letter
-    (the most marked of the run); runs of 2 only in a word with Vietnamese diacritics
-    (``quáa``), never ``oo`` (``xoong``)."""
+    """Squeeze letters repeated for emphasis: runs of 3+ of one letter (tone marks ignored,
+    vowel quality kept, so ``ưu`` stays) become one letter (the toned one of the run); runs of 2
+    only in a word with Vietnamese diacritics (``quáa``), never ``oo`` (``xoong``)."""
     has_marks = not word.isascii()
     out: list[str] = []
     i = 0
     n = len(word)
     while i < n:
         ch = word[i]
-        base = BASE_OF.get(ch, ch).lower()
+        base = _letter(ch)
         j = i + 1
         best = ch
-        while j < n and BASE_OF.get(word[j], word[j]).lower() == base:
-            if word[j] != BASE_OF.get(word[j], word[j]) and best == BASE_OF.get(best, best):
+        while j < n and _letter(word[j]) == base:
+            if word[j].lower() != base and best.lower() == base:
                 best = word[j]
             j += 1
         run = j - i

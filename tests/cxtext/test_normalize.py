@@ -178,3 +178,12 @@ def test_tokens_and_pieces_agree_with_normalize() -> None:
     for word in ("một", "hai", "ba", "bốn", "năm", "sáu"):
         small(word)
     assert len(small._cache) <= 4
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("ưu đãi", "ưu đãi"), ("ưuuuu đãi", "ưu đãi"), ("quáaaa", "quá"), ("ngườiiii", "người"),
+     ("xoong nồi", "xoong nồi"), ("thuê bao", "thuê bao")],
+)  # fmt: skip
+def test_squeeze_keeps_vowel_quality(text: str, expected: str) -> None:
+    assert normalize(text, social=True, lowercase=True) == expected
