@@ -146,8 +146,14 @@ def test_missing_model_says_how_to_rebuild(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setenv("CX_MODELS_DIR", str(tmp_path))
     with pytest.raises(cxaudio.ModelError, match=r"missing.*make models"):
         get_encoder(device="cpu")
+    speech = np.concatenate(
+        [
+            cxaudio.load(Path(__file__).parent / "data" / f"speech_vi_{k}.flac", mono=True)[0]
+            for k in "ab"
+        ]
+    )  # real speech, so the mono path needs embeddings
     with pytest.raises(cxaudio.ModelError, match="build.py"):
-        cxaudio.diarize(np.zeros(8000, np.float32) + 0.1, 8000)
+        cxaudio.diarize(speech, 16000)
 
 
 def test_corrupt_model_says_how_to_rebuild(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
