@@ -192,8 +192,22 @@ class CallAnalysis:
         if "agent" in self.emotion:
             emotion["agent"] = self.emotion["agent"].serialize()
         if customer is not None:
+            served = customer.serialize()
             emotion.update(
-                arousal=customer.serialize()["arousal_mean"],
+                # canonical keys read by cxvoc's KPIs and report (escalation rate, timeline)
+                escalation_events=[
+                    {"start_s": e["start"], "end_s": e["end"], "duration_s": e["duration_s"],
+                     "peak_arousal": e["peak_arousal"]}
+                    for e in served["escalations"]
+                ],
+                timeline=[
+                    {"start_s": seg["start"], "end_s": seg["end"], "arousal": seg["arousal"],
+                     "valence": seg.get("valence")}
+                    for seg in served["segments"]
+                ],
+            )  # fmt: skip
+            emotion.update(
+                arousal=served["arousal_mean"],
                 valence=customer.valence,
                 category=customer.category,
                 escalated=customer.escalated,

@@ -39,7 +39,34 @@ def run_demo(
             max_duration_s=min_duration_s * 1.5,
             workers=max(workers, 1),
         )
-    return score_calls(folder / "manifest.csv", store=out, workers=workers, hook=hook)
+    manifest = _demo_manifest(folder)
+    return score_calls(manifest, store=out, workers=workers, hook=hook, salt=DEMO_SALT)
+
+
+DEMO_SALT = "cxkit-demo-salt"  # demo data only: real deployments keep their salt secret
+_UNITS = ("Hà Nội", "TP Hồ Chí Minh", "Đà Nẵng")
+_SERVICES = {"network": "mobile", "data": "mobile", "billing": "fixed_broadband"}
+
+
+def _demo_manifest(folder: Path) -> Path:
+    """The archive's manifest plus what a PBX export would carry: agent id, unit, service."""
+    import csv
+    import json
+
+    src = folder / "manifest.csv"
+    with src.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for i, row in enumerate(rows):
+        truth = json.loads((folder / f"{row['call_id']}.truth.json").read_text(encoding="utf-8"))
+        row["agent_id"] = f"agent-{truth.get('agent_name', 'unknown')}"
+        row["unit"] = _UNITS[i % len(_UNITS)]
+        row["service"] = _SERVICES.get(str(truth.get("topic")), "mobile")
+    dst = folder / "manifest.demo.csv"
+    with dst.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return dst
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -189,3 +189,19 @@ def test_public_api_is_listed() -> None:
     assert {"analyze_call", "CallAnalysis", "CallMetrics", "Scorecard", "score_calls"} <= set(
         cxaudio.__all__
     )
+
+
+def test_record_emotion_feeds_the_kpis_and_report(calls, tmp_path) -> None:
+    from cxvoc import open_store
+    from cxvoc.kpi import kpi_table
+
+    records = [analyze_call(calls[n]).to_record(call_id=n) for n in ("escalating", "calm")]
+    esc, calm = (r.emotion or {} for r in records)
+    assert esc["escalation_events"] and not calm["escalation_events"]
+    ev = esc["escalation_events"][0]
+    assert ev["end_s"] > ev["start_s"] and ev["peak_arousal"] > 0
+    assert len(esc["timeline"]) >= 3 and {"start_s", "end_s", "arousal"} <= set(esc["timeline"][0])
+    with open_store(tmp_path / "voc.duckdb") as store:
+        store.upsert(records)
+        table = kpi_table(store, kpis=["escalation_rate"]).to_pylist()
+    assert [row["value"] for row in table] == [pytest.approx(50.0)]
