@@ -15,6 +15,12 @@ The windows are clustered (:func:`.cluster.cluster`), each speaker gets a full-c
 of its frames' cepstra, and a Viterbi pass over the speech frames (:func:`._kernels.viterbi`)
 re-assigns every 10 ms frame, guided by the window labels: speaker changes are located at frame
 resolution, finer than the embedding windows.
+
+Overlapped speech (an interruption: both talk for a second or two): each speaker pair gets a
+Gaussian fitted to simulated overlap (the mel powers of random frames of the two speakers added),
+and a second Viterbi pass over single-speaker and pair states (:func:`._kernels.viterbi_costs`)
+gives the frames it assigns to a pair to both speakers (``MonoParams.overlap*``; turns then
+overlap across speakers, as in a stereo call).
 """
 
 from __future__ import annotations
@@ -60,7 +66,7 @@ class MonoParams:
     cluster_method: str = "spectral"
     vad: str = "energy"  # or "silero" (cxaudio.vad's model: noisier calls, slower)
     activity: ActivityParams = ActivityParams()
-    speech_pad_s: float = 0.03  # speech runs are widened by this on both sides
+    speech_pad_s: float = 0.0  # speech runs are widened by this on both sides
     # overlapped speech: a second Viterbi pass with one state per speaker pair, whose Gaussian is
     # fitted to mixtures (mel powers added) of random frames of the two speakers
     overlap: bool = True
@@ -68,6 +74,7 @@ class MonoParams:
     overlap_min_s: float = 0.3  # shorter overlaps go back to the likelier of the two speakers
     overlap_max_speakers: int = 4  # more speakers than this: no overlap pass (too many pairs)
     overlap_sample_frames: int = 8000  # speech frames whose mel spectra are kept for mixing
+    overlap_energy: bool = False  # the overlap pass also models log energy (two voices: louder)
 
     def __post_init__(self) -> None:
         if self.vad not in ("energy", "silero"):
@@ -351,8 +358,10 @@ def _diarize_mono(
     # pass 2: mel -> window embeddings + cepstra per frame
     encoder = get_encoder(device=device, intra_op_num_threads=threads)
     embedder = _WindowEmbedder(windows, encoder, gain)
-    dct = _dct_matrix(fe.N_MELS, p.n_cepstra + 1)[:, 1:]
+    dct_all = _dct_matrix(fe.N_MELS, p.n_cepstra + 1)
+    dct, dct0 = dct_all[:, 1:], dct_all[:, 0]
     ceps = np.zeros((n_frames, p.n_cepstra), np.float16)  # 38 bytes per 10 ms: long calls
+    c0 = np.zeros(n_frames if p.overlap else 0, np.float16)  # log energy, for the overlap pass
     chunk = fe.HOP * CHUNK_FRAMES
     f0 = 0
     tail = np.zeros((0, fe.N_MELS), np.float32)
@@ -362,7 +371,10 @@ def _diarize_mono(
         if nf <= 0:
             break
         mel = fe.mel_power(y, left=left, right=right)[:nf]
-        ceps[f0 : f0 + nf] = np.log(mel + 1e-9) @ dct
+        logmel = np.log(mel + 1e-9)
+        ceps[f0 : f0 + nf] = logmel @ dct
+        if p.overlap:
+            c0[f0 : f0 + nf] = logmel @ dct0
         if sample_idx is not None:
             lo, hi = np.searchsorted(sample_idx, [f0, f0 + nf])
             sample_mel[lo:hi] = mel[sample_idx[lo:hi] - f0]
@@ -383,7 +395,7 @@ def _diarize_mono(
     path, score, wl = _resegment_scored(ceps, speech, windows, labels, k, p)
     active = np.stack([path == i for i in range(k)])
     if score is not None and p.overlap and k <= p.overlap_max_speakers and len(sample_mel):
-        active = _overlaps(ceps, speech, path, score, wl, sample_idx, sample_mel, dct, p)
+        active = _overlaps(ceps, c0, speech, path, score, wl, sample_idx, sample_mel, dct_all, p)
     _report(hook, "resegmentation", 1, 1)
 
     names = [f"SPK{i + 1}" for i in range(k)]
@@ -391,10 +403,12 @@ def _diarize_mono(
     for i in range(k):
         turns += _turns(active[i], names[i], FRAME_S)
     d = Diarization.from_turns(turns, src.duration_s, method="embedding")
-    order = []
-    for t in d.segments:
-        if t.speaker not in order:
-            order.append(t.speaker)
+    # order of appearance from the single-speaker path: an overlap at the very start must not
+    # decide which speaker is the agent
+    spoken = {t.speaker for t in d.segments}
+    firsts = [(int(np.argmax(path == i)), names[i]) for i in range(k) if (path == i).any()]
+    order = [name for _, name in sorted(firsts) if name in spoken]
+    order += sorted(spoken - set(order))
     rename = {old: f"SPK{i + 1}" for i, old in enumerate(order)}
     turns = [SpeakerTurn(t.start, t.end, rename[t.speaker]) for t in d.segments]
     roles = {}
@@ -528,13 +542,14 @@ def _gauss_loglik(
 
 def _overlaps(
     ceps: np.ndarray,
+    c0: np.ndarray,
     speech: np.ndarray,
     path: np.ndarray,
     score: np.ndarray,
     wl: np.ndarray,
     sample_idx: np.ndarray,
     sample_mel: np.ndarray,
-    dct: np.ndarray,
+    dct_all: np.ndarray,
     p: MonoParams,
 ) -> np.ndarray:
     """Speaker activity ``(k, frames)`` where a frame may hold two speakers.
@@ -551,25 +566,40 @@ def _overlaps(
     pairs = [(a, b) for a in range(k) for b in range(a + 1, k)]
     own = path[sample_idx]
     rng = np.random.default_rng(1)
+    if p.overlap_energy:
+        feats = np.concatenate([c0[:, None], ceps], axis=1)
+        feat_dct = dct_all
+    else:
+        feats, feat_dct = ceps, dct_all[:, 1:]
     cols = []
     kept = []
     for a, b in pairs:
         fa, fb = np.flatnonzero(own == a), np.flatnonzero(own == b)
-        if min(len(fa), len(fb)) < 4 * dct.shape[1]:
+        if min(len(fa), len(fb)) < 4 * dct_all.shape[1]:
             continue
         m = len(sample_idx)
         mix = sample_mel[rng.choice(fa, m)] + sample_mel[rng.choice(fb, m)]
-        x = np.log(mix + 1e-9) @ dct
+        x = np.log(mix + 1e-9) @ feat_dct
         # the pair keeps the window-label bonus of its speakers: the bonus does not decide
         # between a speaker and its pairs
         bonus = p.label_bonus * ((wl == a) | (wl == b))
-        cols.append(_gauss_loglik(ceps, frames, x.mean(0), np.cov(x.T)) + bonus)
+        cols.append(_gauss_loglik(feats, frames, x.mean(0), np.cov(x.T)) + bonus)
         kept.append((a, b))
     if not kept:
         return single
     n_states = k + len(kept)
     full = np.empty((len(frames), n_states), np.float64)
-    full[:, :k] = score
+    if p.overlap_energy:  # singles rescored with the same features (level included)
+        for i in range(k):
+            fi = np.flatnonzero(own == i)
+            if len(fi) < 4 * dct_all.shape[1]:
+                full[:, i] = score[:, i]
+                continue
+            x = np.log(sample_mel[fi] + 1e-9) @ feat_dct
+            full[:, i] = _gauss_loglik(feats, frames, x.mean(0), np.cov(x.T))
+            full[:, i] += p.label_bonus * (wl == i)
+    else:
+        full[:, :k] = score
     for j, col in enumerate(cols):
         full[:, k + j] = col
     cost = np.zeros((2, n_states, n_states))

@@ -316,7 +316,14 @@ def test_mono_with_silero_vad() -> None:
 
 @pytest.mark.parametrize(
     "kwargs, match",
-    [({"vad": "webrtc"}, "vad='webrtc'"), ({"cluster_method": "kmeans"}, "cluster_method")],
+    [
+        ({"vad": "webrtc"}, "vad='webrtc'"),
+        ({"cluster_method": "kmeans"}, "cluster_method"),
+        ({"overlap_cost": -1.0}, "overlap_cost=-1.0"),
+        ({"speech_pad_s": float("nan")}, "speech_pad_s=nan"),
+        ({"overlap_max_speakers": 1}, "overlap_max_speakers=1"),
+        ({"overlap_sample_frames": 10}, "overlap_sample_frames=10"),
+    ],
 )
 def test_bad_mono_params(kwargs: dict, match: str) -> None:
     with pytest.raises(cxaudio.ParameterError, match=match):
@@ -403,6 +410,9 @@ def test_mono_overlap_goes_to_both_speakers() -> None:
     # most of the overlapped time is given to both speakers, little is invented
     assert 0.5 * true_ov <= found <= 1.3 * true_ov
     assert der(ref, d) < der(ref, off) - 0.02
+    # with log energy in the overlap models (a second voice makes the mix louder)
+    loud = cxaudio.diarize(audio, SR, params=pipeline.MonoParams(overlap_energy=True))
+    assert 0.5 * true_ov <= _overlap_s(loud) <= 1.3 * true_ov
 
 
 def test_mono_no_overlap_invented_in_turn_taking() -> None:
