@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC
 from typing import Any
 
 import pyarrow as pa
@@ -57,14 +56,11 @@ _PLAIN = (
 )  # fmt: skip
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+
+
 def _dumps(value: Any) -> str | None:
-    if value is None:
-        return None
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
-
-
-def _utc(value: Any) -> Any:
-    return value.astimezone(UTC)
+    return None if value is None else _ENCODE(value)
 
 
 def dedupe_last(records: Iterable[Record]) -> list[Record]:
@@ -85,8 +81,8 @@ def to_arrow(records: Sequence[Record]) -> pa.Table:
             column.append(getattr(r, name))
         cols["source"].append(r.source.value)
         cols["channel"].append(r.channel)
-        cols["occurred_at"].append(_utc(r.occurred_at))
-        cols["collected_at"].append(_utc(r.collected_at))
+        cols["occurred_at"].append(r.occurred_at)  # Arrow converts aware times to UTC
+        cols["collected_at"].append(r.collected_at)
         s = r.sentiment
         cols["sentiment_label"].append(s.label if s else None)
         cols["sentiment_score"].append(s.score if s else None)
