@@ -9,6 +9,8 @@
   each call is read from its WAV file (decode included).
 - ``--long-hours H``: a H-hour 8 kHz mono file (synthetic calls back to back, written in
   blocks) diarized in a child process; reports its peak resident memory (ru_maxrss).
+- ``der_by_kind``: DER per kind of call (``interruption`` calls hold 1-2.5 s overlaps, which the
+  mono path gives to both speakers; the other kinds have none).
 - Peer in the same run: ``webrtcvad`` (mode 3, 30 ms frames) as the per-channel VAD of the stereo
   path, DER and speed side by side.
 
@@ -156,6 +158,16 @@ def der(calls: list[dict], results: list[dict], key: str = "rttm") -> dict:
     }
 
 
+def _der_by_kind(calls: list[dict], results: list[dict]) -> dict:
+    """DER of each kind of call (``interruption`` calls hold overlapped speech, the others none)."""
+    out = {}
+    for kind in sorted({c["kind"] for c in calls}):
+        pick = [i for i, c in enumerate(calls) if c["kind"] == kind]
+        d = der([calls[i] for i in pick], [results[i] for i in pick])
+        out[kind] = {"calls": len(pick), "der": round(d["der"], 5)}
+    return out
+
+
 def _uem(duration_s: float):  # noqa: ANN202
     from pyannote.core import Segment, Timeline
 
@@ -222,6 +234,7 @@ def main() -> int:
                 "generate_s": round(gen_s, 1),
                 **{k: round(v, 5) for k, v in der(calls, results[:-1]).items()},
                 "x_realtime_one_core": round(speed(calls, results[:-1]), 1),
+                "der_by_kind": _der_by_kind(calls, results[:-1]),
             }
             if stereo:
                 peer = der(calls, results[:-1], key="peer_rttm")
