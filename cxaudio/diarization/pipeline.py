@@ -71,7 +71,7 @@ class MonoParams:
     # fitted to mixtures (mel powers added) of random frames of the two speakers
     overlap: bool = True
     overlap_cost: float = 40.0  # nats to enter (and again to leave) an overlap state
-    overlap_min_s: float = 0.3  # shorter overlaps go back to the likelier of the two speakers
+    overlap_min_s: float = 0.3  # shorter overlaps go back to the first pass's speaker
     overlap_max_speakers: int = 4  # more speakers than this: no overlap pass (too many pairs)
     overlap_sample_frames: int = 8000  # speech frames whose mel spectra are kept for mixing
     overlap_energy: bool = False  # the overlap pass also models log energy (two voices: louder)
@@ -558,7 +558,7 @@ def _overlaps(
     the mel powers of random frames of the two speakers (as resegmented) added, at their own
     levels. A second Viterbi pass over the single-speaker and pair states (entering or leaving a
     pair costs ``overlap_cost``) finds the overlaps; those shorter than ``overlap_min_s`` go back
-    to the likelier of their two speakers.
+    to the first pass's speakers.
     """
     k = score.shape[1]
     frames = np.flatnonzero(speech)
@@ -623,7 +623,7 @@ def _overlaps(
             if e - s >= min_len:
                 active[a, frames[s:e]] = True
                 active[b, frames[s:e]] = True
-            else:
-                better = a if score[s:e, a].sum() >= score[s:e, b].sum() else b
-                active[better, frames[s:e]] = True
+            else:  # too short: the first pass's speaker (no flicker where none was)
+                idx = frames[s:e]
+                active[path[idx], idx] = True
     return active
