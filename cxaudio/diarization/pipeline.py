@@ -394,7 +394,14 @@ def _diarize_mono(
         k = int(labels.max()) + 1
     path, score, wl = _resegment_scored(ceps, speech, windows, labels, k, p)
     active = np.stack([path == i for i in range(k)])
-    if score is not None and p.overlap and k <= p.overlap_max_speakers and len(sample_mel):
+    if (
+        score is not None
+        and wl is not None
+        and sample_idx is not None
+        and p.overlap
+        and k <= p.overlap_max_speakers
+        and len(sample_mel)
+    ):
         active = _overlaps(ceps, c0, speech, path, score, wl, sample_idx, sample_mel, dct_all, p)
     _report(hook, "resegmentation", 1, 1)
 
