@@ -1,8 +1,9 @@
 """Vietnamese sentiment: ``sentiment(text)`` and ``sentiment_batch(texts)``.
 
-Texts are normalized with :func:`cxtext.normalize` and scored by a linear model over hashed
-character and word n-grams (numba kernel, numpy; no torch), trained by
-``models/sentiment/train.py`` on VLSP 2016, AIVIVN 2019 and UIT-ViSD4SA (see its model card).
+Texts are normalized with :func:`cxtext.normalize` and scored by linear heads over hashed
+character and word n-grams, combined by a small tanh layer (numba kernel, numpy; no torch),
+trained by ``models/sentiment/train.py`` on VLSP 2016, AIVIVN 2019 and UIT-ViSD4SA (see its
+model card).
 The score is ``P(positive) - P(negative)`` in [-1, 1]; the label is the most probable class.
 """
 

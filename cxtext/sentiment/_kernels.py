@@ -168,12 +168,17 @@ def hash_ngrams(codes, starts, classes, strip, n_buckets, char_min, char_max, se
 
 
 @njit(cache=True, nogil=True)
-def score_ngrams(codes, starts, classes, strip, char_min, char_max, seeds, weights, sq_scale):
+def score_ngrams(
+    codes, starts, classes, strip, char_min, char_max, seeds, weights, sq_scale, head_blocks
+):
     """Linear scores of each doc over its *distinct* features, one normalization per head.
 
     ``scores[d, c] = sum_h weights[h, c] / sqrt(sum_h sq_scale[h, c])`` where ``h`` runs over the
-    distinct feature indices of doc ``d`` (binary features, L2-normalized after a per-feature
-    scale whose square is ``sq_scale``). ``weights`` and ``sq_scale`` are ``(n_buckets, n_heads)``.
+    distinct feature indices of doc ``d`` that lie in a block head ``c`` sees (binary features,
+    L2-normalized after a per-feature scale whose square is ``sq_scale``). A feature index seen
+    twice in one doc counts once, in the first block it appears in (chars, stripped words,
+    original words). ``weights`` and ``sq_scale`` are ``(n_buckets, n_heads)``; ``head_blocks``
+    ``(n_heads, 3)`` is nonzero where head ``c`` sees block ``b``.
     Returns ``(n_docs, n_heads)`` float64 (no bias added).
     """
     n_docs = starts.shape[0] - 1
@@ -185,8 +190,9 @@ def score_ngrams(codes, starts, classes, strip, char_min, char_max, seeds, weigh
     scores = np.zeros((n_docs, n_heads), dtype=np.float64)
     acc = np.zeros(n_heads, dtype=np.float64)
     norm = np.zeros(n_heads, dtype=np.float64)
+    sees = head_blocks != 0
     for d in range(n_docs):
-        _, _, n = _doc_hashes(
+        k1, k2, n = _doc_hashes(
             codes,
             starts[d],
             starts[d + 1],
@@ -206,9 +212,11 @@ def score_ngrams(codes, starts, classes, strip, char_min, char_max, seeds, weigh
             if seen[h] == d:
                 continue
             seen[h] = d
+            block = 0 if j < k1 else (1 if j < k2 else 2)
             for c in range(n_heads):
-                acc[c] += weights[h, c]
-                norm[c] += sq_scale[h, c]
+                if sees[c, block]:
+                    acc[c] += weights[h, c]
+                    norm[c] += sq_scale[h, c]
         for c in range(n_heads):
             if norm[c] > 0.0:
                 scores[d, c] = acc[c] / np.sqrt(norm[c])

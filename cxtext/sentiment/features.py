@@ -99,19 +99,35 @@ def hash_texts(
 
 
 def score_texts(
-    texts: Sequence[str], config: HashingConfig, weights: np.ndarray, sq_scale: np.ndarray
+    texts: Sequence[str],
+    config: HashingConfig,
+    weights: np.ndarray,
+    sq_scale: np.ndarray,
+    head_blocks: np.ndarray | None = None,
 ) -> np.ndarray:
     """``(len(texts), n_heads)`` linear scores without bias: the fused hash-and-dot kernel.
 
-    Each head sees the text's distinct features, each scaled and L2-normalized per head (see
+    Each head sees the text's distinct features of the blocks ``head_blocks[c]`` marks (default:
+    all three), each scaled and L2-normalized per head (see
     :func:`cxtext.sentiment._kernels.score_ngrams`)."""
     from ._kernels import score_ngrams
 
+    if head_blocks is None:
+        head_blocks = np.ones((weights.shape[1], 3), dtype=np.uint8)
     classes, strip = char_tables()
     codes, starts = _encode(texts)
     seeds = np.array(config.seeds, dtype=np.uint64)
     return score_ngrams(
-        codes, starts, classes, strip, config.char_min, config.char_max, seeds, weights, sq_scale
+        codes,
+        starts,
+        classes,
+        strip,
+        config.char_min,
+        config.char_max,
+        seeds,
+        weights,
+        sq_scale,
+        np.ascontiguousarray(head_blocks, dtype=np.uint8),
     )
 
 

@@ -1,20 +1,28 @@
 """Train the cxtext sentiment model from the labelled data folder and write it here.
 
-    python models/sentiment/train.py ../shared/data/vi-sentiment
+    python models/sentiment/train.py ../shared/data/vi-sentiment [--cv]
 
-The model (see ``cxtext/sentiment/model.py``) has four linear heads over hashed n-grams of
-``cxtext.normalize``-d text (binary features, per-head scaled and L2-normalized):
+The model (see ``cxtext/sentiment/model.py``) has nine linear heads over hashed n-grams of
+``cxtext.normalize``-d text (binary features, per-head scaled and L2-normalized; each head sees
+some of the three feature blocks: character n-grams, stripped words, original words):
 
 - three NB-LR heads (Wang & Manning 2012: logistic regression on features scaled by their
-  naive-Bayes log-count ratio), one-vs-rest negative / neutral / positive, trained on the VLSP
-  2016 train split;
-- one binary negative-vs-positive head trained on the AIVIVN 2019 train split (minus a
-  calibration part) and the single-polarity sentences of UIT-ViSD4SA train;
+  naive-Bayes log-count ratio), one-vs-rest negative / neutral / positive, all blocks, VLSP 2016
+  train split;
+- three linear-SVM heads (one-vs-rest) on IDF-scaled word features only (both word blocks), VLSP;
+- two binary negative-vs-positive heads trained on the AIVIVN 2019 train split (minus a
+  calibration part) and the single-polarity sentences of UIT-ViSD4SA train: one over all blocks,
+  one over the word blocks;
+- one domain head: VLSP vs AIVIVN (all blocks), which lets the combiner trust the binary heads on
+  e-commerce reviews and the VLSP heads on tech comments;
 
-and a 4 -> 3 logistic layer that combines them, trained on out-of-fold head scores of the
-VLSP train split and on the held-back AIVIVN calibration part. Every text is also trained on
-with its diacritics stripped, so text typed without diacritics works. Dev splits (see
-``data.py``) are never used here. Writes ``sentiment.npz`` and ``manifest.json``.
+and a small tanh network combines them: the average of five one-hidden-layer networks (8 units,
+seeds 0-4; averaged logits = one layer of 40 units), trained on out-of-fold head scores of the
+VLSP train split and on the held-back AIVIVN calibration part (weight 0.5). Every text is also
+trained on with its diacritics stripped, so text typed without diacritics works. Dev splits (see
+``data.py``) are never used here. ``--cv`` also reports the model-selection figure: 5-fold
+out-of-fold macro-F1 on the VLSP train split with the combiner cross-validated on the same folds.
+Writes ``sentiment.npz`` and ``manifest.json``.
 """
 
 from __future__ import annotations
@@ -24,12 +32,18 @@ import json
 import logging
 import sys
 import time
+import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold, train_test_split
+from sklearn.neural_network import MLPClassifier
+from sklearn.svm import LinearSVC
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -53,12 +67,23 @@ from cxvoc.modelfiles import sha256_file  # noqa: E402
 log = logging.getLogger("train_sentiment")
 
 MODEL_FILE = "sentiment.npz"
-VERSION = "1.0.0"
-CONFIG = HashingConfig(n_buckets=1 << 18, char_min=1, char_max=5)
+VERSION = "2.0.0"
+CONFIG = HashingConfig(n_buckets=1 << 20, char_min=1, char_max=5)
+ALL, WORDS = (0, 1, 2), (1, 2)  # feature blocks: char n-grams, stripped words, original words
 C_NB = 3.0
+C_SVM = 0.3
 C_BINARY = 10.0
-C_COMBINE = 1.0
+C_DOMAIN = 1.0
 CALIBRATION_FRACTION = 0.15
+CALIBRATION_WEIGHT = 0.5
+N_FOLDS = 5
+MLP_HIDDEN = 8
+MLP_ALPHA = 1e-2
+MLP_SEEDS = (0, 1, 2, 3, 4)
+
+Blocks = list[sp.csr_matrix]
+# a head: (weights (n_buckets, k), sq_scale (n_buckets, k), bias (k,)), scored like the kernel
+Head = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 def with_stripped(texts: list[str], labels: list[str]) -> tuple[list[str], np.ndarray]:
@@ -67,12 +92,28 @@ def with_stripped(texts: list[str], labels: list[str]) -> tuple[list[str], np.nd
     return [normalize(t) for t in both], np.array(labels + labels)
 
 
-def binary_features(texts: list[str]) -> sp.csr_matrix:
-    hashes, doc_ids, _ = hash_texts(texts, CONFIG)
-    ones = np.ones(len(hashes), dtype=np.float32)
-    matrix = sp.csr_matrix((ones, (doc_ids, hashes)), shape=(len(texts), CONFIG.n_buckets))
-    matrix.data[:] = 1.0  # duplicates were summed: back to presence
-    return matrix
+def block_features(texts: list[str]) -> Blocks:
+    """Binary features per block; a feature index counts once per text, in the first block it
+    appears in (as the kernel's de-duplication does)."""
+    hashes, doc_ids, blocks = hash_texts(texts, CONFIG)
+    _, first = np.unique(doc_ids * CONFIG.n_buckets + hashes, return_index=True)
+    hashes, doc_ids, blocks = hashes[first], doc_ids[first], blocks[first]
+    shape = (len(texts), CONFIG.n_buckets)
+    out = []
+    for b in ALL:
+        sel = blocks == b
+        ones = np.ones(int(sel.sum()), dtype=np.float32)
+        out.append(sp.csr_matrix((ones, (doc_ids[sel], hashes[sel])), shape=shape))
+    return out
+
+
+def pick(x: Blocks, blocks: tuple[int, ...], rows: np.ndarray | None = None) -> sp.csr_matrix:
+    m = sum((x[b] for b in blocks[1:]), x[blocks[0]]).tocsr()
+    return m if rows is None else m[rows]
+
+
+def stack(*parts: Blocks) -> Blocks:
+    return [sp.vstack([p[b] for p in parts]).tocsr() for b in ALL]
 
 
 def scaled(x: sp.csr_matrix, scale: np.ndarray) -> sp.csr_matrix:
@@ -82,23 +123,129 @@ def scaled(x: sp.csr_matrix, scale: np.ndarray) -> sp.csr_matrix:
     return sp.diags(1.0 / np.maximum(norms, 1e-12)) @ xs
 
 
-def fit_nb_heads(x: sp.csr_matrix, y: np.ndarray) -> list[tuple[np.ndarray, LogisticRegression]]:
-    heads = []
+def head_scores(head: Head, x: sp.csr_matrix) -> np.ndarray:
+    weights, sq_scale, bias = head
+    num, den = np.asarray(x @ weights), np.sqrt(np.asarray(x @ sq_scale))
+    return np.divide(num, den, out=np.zeros_like(num), where=den > 0) + bias
+
+
+def fit_nb(x: sp.csr_matrix, y: np.ndarray) -> Head:
+    """One-vs-rest NB-LR heads, one column per label."""
+    w, sq, b = [], [], []
     for label in LABELS:
         pos = y == label
         p = 1.0 + np.asarray(x[pos].sum(axis=0)).ravel()
         q = 1.0 + np.asarray(x[~pos].sum(axis=0)).ravel()
         ratio = np.log((p / p.sum()) / (q / q.sum()))
         clf = LogisticRegression(C=C_NB, max_iter=3000).fit(scaled(x, ratio), pos)
-        heads.append((ratio, clf))
-    return heads
+        w.append(ratio * clf.coef_[0])
+        sq.append(ratio**2)
+        b.append(clf.intercept_[0])
+    return np.stack(w, axis=1), np.stack(sq, axis=1), np.array(b)
 
 
-def nb_scores(heads: list[tuple[np.ndarray, LogisticRegression]], x: sp.csr_matrix) -> np.ndarray:
-    return np.stack([clf.decision_function(scaled(x, r)) for r, clf in heads], axis=1)
+def fit_idf_svm(x: sp.csr_matrix, y: np.ndarray) -> Head:
+    """One-vs-rest linear SVM on IDF-scaled binary features (a TF-IDF-like head)."""
+    df = np.asarray(x.sum(axis=0)).ravel()
+    idf = np.log((1.0 + x.shape[0]) / (1.0 + df)) + 1.0
+    clf = LinearSVC(C=C_SVM, max_iter=5000, random_state=SEED).fit(scaled(x, idf), y)
+    assert tuple(clf.classes_) == LABELS
+    sq = np.repeat((idf**2)[:, None], len(LABELS), axis=1)
+    return idf[:, None] * clf.coef_.T, sq, clf.intercept_.copy()
 
 
-def train(data_dir: Path, out_dir: Path) -> dict[str, object]:
+def fit_logistic(x: sp.csr_matrix, y: np.ndarray, c: float, balanced: bool = False) -> Head:
+    """A binary logistic head on L2-normalized binary features."""
+    clf = LogisticRegression(C=c, max_iter=3000, class_weight="balanced" if balanced else None).fit(
+        scaled(x, np.ones(x.shape[1])), y
+    )
+    return clf.coef_.T.copy(), np.ones((x.shape[1], 1)), clf.intercept_.copy()
+
+
+def vlsp_folds(y: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """5 stratified folds of the VLSP train split; a text and its stripped copy stay together."""
+    n = len(y) // 2
+    folds = StratifiedKFold(n_splits=N_FOLDS, shuffle=True, random_state=SEED)
+    return [
+        (np.concatenate([f, f + n]), np.concatenate([h, h + n]))
+        for f, h in folds.split(np.zeros(n), y[:n])
+    ]
+
+
+def out_of_fold(
+    fit: Callable[[np.ndarray], Head], x: sp.csr_matrix, folds: list, width: int
+) -> np.ndarray:
+    oof = np.zeros((x.shape[0], width))
+    for fit_idx, held_idx in folds:
+        oof[held_idx] = head_scores(fit(fit_idx), x[held_idx])
+    return oof
+
+
+def fit_combiner(
+    z: np.ndarray, y: np.ndarray, weight: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Average of tanh MLPs (one per seed) over standardized head scores, as one layer:
+    ``(hidden, hidden_bias, combine, combine_bias)`` acting on the raw scores."""
+    mu, sd = z.mean(axis=0), z.std(axis=0) + 1e-9
+    hidden, hidden_bias, combine, combine_bias = [], [], [], []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for seed in MLP_SEEDS:
+            mlp = MLPClassifier(
+                hidden_layer_sizes=(MLP_HIDDEN,),
+                activation="tanh",
+                alpha=MLP_ALPHA,
+                max_iter=500,
+                random_state=seed,
+            ).fit((z - mu) / sd, y, sample_weight=weight)
+            assert tuple(mlp.classes_) == LABELS
+            w1, w2 = mlp.coefs_
+            b1, b2 = mlp.intercepts_
+            hidden.append(w1 / sd[:, None])
+            hidden_bias.append(b1 - (mu / sd) @ w1)
+            combine.append(w2 / len(MLP_SEEDS))
+            combine_bias.append(b2 / len(MLP_SEEDS))
+    return np.hstack(hidden), np.concatenate(hidden_bias), np.vstack(combine), sum(combine_bias)
+
+
+def combine_logits(
+    layers: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], z: np.ndarray
+) -> np.ndarray:
+    hidden, hidden_bias, combine, combine_bias = layers
+    return np.tanh(z @ hidden + hidden_bias) @ combine + combine_bias
+
+
+def cross_validate(
+    z_v: np.ndarray, y_v: np.ndarray, z_c: np.ndarray, y_c: np.ndarray, folds: list
+) -> dict[str, float]:
+    """Combiner cross-validated on the folds of the out-of-fold head scores: VLSP macro-F1 (as
+    written / stripped) and AIVIVN calibration negative-vs-rest accuracy (as written)."""
+    n, nc = len(y_v) // 2, len(y_c) // 2
+    cal_split = StratifiedKFold(n_splits=N_FOLDS, shuffle=True, random_state=SEED)
+    cal_folds = [np.concatenate([h, h + nc]) for _, h in cal_split.split(np.zeros(nc), y_c[:nc])]
+    pred_v = np.empty(len(y_v), dtype=object)
+    pred_c = np.empty(len(y_c), dtype=object)
+    labels = np.array(LABELS)
+    for (fit_idx, held_idx), cal_held in zip(folds, cal_folds, strict=True):
+        cal_fit = np.setdiff1d(np.arange(len(y_c)), cal_held)
+        layers = fit_combiner(
+            np.vstack([z_v[fit_idx], z_c[cal_fit]]),
+            np.concatenate([y_v[fit_idx], y_c[cal_fit]]),
+            np.r_[np.ones(len(fit_idx)), np.full(len(cal_fit), CALIBRATION_WEIGHT)],
+        )
+        pred_v[held_idx] = labels[combine_logits(layers, z_v[held_idx]).argmax(axis=1)]
+        pred_c[cal_held] = labels[combine_logits(layers, z_c[cal_held]).argmax(axis=1)]
+    neg_hit = (pred_c[:nc] == "negative") == (y_c[:nc] == "negative")
+    return {
+        "vlsp_oof_macro_f1": round(float(f1_score(y_v[:n], pred_v[:n], average="macro")), 4),
+        "vlsp_oof_stripped_macro_f1": round(
+            float(f1_score(y_v[n:], pred_v[n:], average="macro")), 4
+        ),
+        "aivivn_calibration_neg_accuracy": round(float(neg_hit.mean()), 4),
+    }
+
+
+def train(data_dir: Path, out_dir: Path, *, cv: bool = False) -> dict[str, object]:
     t0 = time.time()
     vlsp = load_vlsp(data_dir)
     aivivn = load_aivivn(data_dir)
@@ -115,40 +262,65 @@ def train(data_dir: Path, out_dir: Path) -> dict[str, object]:
     )
 
     v_texts, v_y = with_stripped(vlsp.train_texts, vlsp.train_labels)
-    b_texts, b_y = with_stripped(list(a_fit) + uit_texts, list(ay_fit) + uit_labels)
+    a_texts, a_y = with_stripped(list(a_fit), list(ay_fit))
+    u_texts, u_y = with_stripped(uit_texts, uit_labels)
     c_texts, c_y = with_stripped(list(a_cal), list(ay_cal))
-    xv, xb, xc = (binary_features(t) for t in (v_texts, b_texts, c_texts))
-    log.info("features: vlsp %s, binary %s, calibration %s", xv.shape, xb.shape, xc.shape)
+    xv, xa, xu, xc = (block_features(t) for t in (v_texts, a_texts, u_texts, c_texts))
+    log.info("features: vlsp %s, aivivn %s, uit %s", xv[0].shape, xa[0].shape, xu[0].shape)
 
-    heads = fit_nb_heads(xv, v_y)
-    ones = np.ones(CONFIG.n_buckets)
-    binary = LogisticRegression(C=C_BINARY, max_iter=3000).fit(scaled(xb, ones), b_y == "negative")
+    # heads that never see VLSP: their VLSP scores are already out-of-sample
+    xb, b_neg = stack(xa, xu), np.concatenate([a_y, u_y]) == "negative"
+    binary = fit_logistic(pick(xb, ALL), b_neg, C_BINARY)
+    binary_words = fit_logistic(pick(xb, WORDS), b_neg, C_BINARY)
 
-    # out-of-fold NB scores on VLSP (a text and its stripped copy stay in the same fold)
-    n = len(vlsp.train_texts)
-    oof = np.zeros((2 * n, len(LABELS)))
-    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=SEED)
-    for fit_idx, held_idx in folds.split(np.zeros(n), v_y[:n]):
-        fit2 = np.concatenate([fit_idx, fit_idx + n])
-        held2 = np.concatenate([held_idx, held_idx + n])
-        oof[held2] = nb_scores(fit_nb_heads(xv[fit2], v_y[fit2]), xv[held2])
-    z_v = np.hstack([oof, binary.decision_function(scaled(xv, ones))[:, None]])
-    z_c = np.hstack([nb_scores(heads, xc), binary.decision_function(scaled(xc, ones))[:, None]])
-    combiner = LogisticRegression(C=C_COMBINE, max_iter=2000).fit(
-        np.vstack([z_v, z_c]), np.concatenate([v_y, c_y])
+    xv_all, xv_words, xa_all = pick(xv, ALL), pick(xv, WORDS), pick(xa, ALL)
+    n_aivivn = xa_all.shape[0]
+
+    def fit_domain(rows: np.ndarray) -> Head:
+        x = sp.vstack([xv_all[rows], xa_all]).tocsr()
+        return fit_logistic(x, np.r_[np.zeros(len(rows)), np.ones(n_aivivn)], C_DOMAIN, True)
+
+    fits: list[tuple[Callable[[np.ndarray], Head], sp.csr_matrix, int]] = [
+        (lambda rows: fit_nb(xv_all[rows], v_y[rows]), xv_all, 3),
+        (lambda rows: fit_idf_svm(xv_words[rows], v_y[rows]), xv_words, 3),
+        (fit_domain, xv_all, 1),
+    ]
+    folds = vlsp_folds(v_y)
+    everything = np.arange(len(v_y))
+    nb, svm, domain = (fit(everything) for fit, _, _ in fits)
+    oof = [out_of_fold(fit, x, folds, width) for fit, x, width in fits]
+    log.info("heads fitted in %.0f s", time.time() - t0)
+
+    # head order in the file: nb (3), svm (3), binary, binary_words, domain
+    heads = [(nb, ALL), (svm, WORDS), (binary, ALL), (binary_words, WORDS), (domain, ALL)]
+    xc_all, xc_words = pick(xc, ALL), pick(xc, WORDS)
+    z_v = np.hstack(
+        [
+            oof[0],
+            oof[1],
+            head_scores(binary, xv_all),
+            head_scores(binary_words, xv_words),
+            oof[2],
+        ]
     )
-    assert tuple(combiner.classes_) == LABELS
+    z_c = np.hstack([head_scores(h, xc_words if b == WORDS else xc_all) for h, b in heads])
+    selection = cross_validate(z_v, v_y, z_c, c_y, folds) if cv else None
+    if selection:
+        log.info("cross-validated: %s", selection)
+    layers = fit_combiner(
+        np.vstack([z_v, z_c]),
+        np.concatenate([v_y, c_y]),
+        np.r_[np.ones(len(v_y)), np.full(len(c_y), CALIBRATION_WEIGHT)],
+    )
 
-    weights = np.zeros((CONFIG.n_buckets, 4), dtype=np.float32)
-    sq_scale = np.zeros((CONFIG.n_buckets, 4), dtype=np.float32)
-    head_bias = np.zeros(4)
-    for c, (ratio, clf) in enumerate(heads):
-        weights[:, c] = ratio * clf.coef_[0]
-        sq_scale[:, c] = ratio**2
-        head_bias[c] = clf.intercept_[0]
-    weights[:, 3] = binary.coef_[0]
-    sq_scale[:, 3] = 1.0
-    head_bias[3] = binary.intercept_[0]
+    weights = np.hstack([h[0] for h, _ in heads]).astype(np.float32)
+    sq_scale = np.hstack([h[1] for h, _ in heads]).astype(np.float32)
+    head_bias = np.concatenate([h[2] for h, _ in heads])
+    head_blocks = np.array(
+        [[int(b in blocks) for b in ALL] for h, blocks in heads for _ in range(h[0].shape[1])],
+        dtype=np.uint8,
+    )
+    hidden, hidden_bias, combine, combine_bias = layers  # acting on scores + head_bias
     config = {**CONFIG.serialize(), "labels": list(LABELS), "version": VERSION}
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / MODEL_FILE
@@ -156,18 +328,21 @@ def train(data_dir: Path, out_dir: Path) -> dict[str, object]:
         path,
         weights=weights.astype(np.float16),
         sq_scale=sq_scale.astype(np.float16),
+        head_blocks=head_blocks,
         head_bias=head_bias,
-        combine=combiner.coef_.T.copy(),
-        combine_bias=combiner.intercept_.copy(),
+        hidden=hidden,
+        hidden_bias=hidden_bias,
+        combine=combine,
+        combine_bias=combine_bias,
         config=np.array(json.dumps(config)),
     )
-    manifest = {
+    manifest: dict[str, object] = {
         "name": "sentiment",
         "version": VERSION,
         "file": MODEL_FILE,
         "sha256": sha256_file(path),
         "trained_on": {
-            "vlsp2016_train_split": n,
+            "vlsp2016_train_split": len(v_y) // 2,
             "aivivn2019_train_split": len(a_fit),
             "aivivn2019_calibration": len(a_cal),
             "uit_visd4sa_train_single_polarity": len(uit_texts),
@@ -176,6 +351,8 @@ def train(data_dir: Path, out_dir: Path) -> dict[str, object]:
         "normalizer": "cxtext.normalize(text, social=True)",
         "hashing": CONFIG.serialize(),
     }
+    if selection:
+        manifest["cross_validation"] = selection
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     log.info("wrote %s (%.1f MB) in %.0f s", path, path.stat().st_size / 1e6, time.time() - t0)
     return manifest
@@ -185,9 +362,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data_dir", type=Path, help="folder with the vi-sentiment data files")
     parser.add_argument("--out", type=Path, default=HERE, help="output folder (default: here)")
+    parser.add_argument(
+        "--cv", action="store_true", help="also report the cross-validated selection figures"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    train(args.data_dir, args.out)
+    train(args.data_dir, args.out, cv=args.cv)
 
 
 if __name__ == "__main__":

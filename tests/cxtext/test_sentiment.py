@@ -57,20 +57,115 @@ def test_features_ignore_diacritics_in_stripped_blocks() -> None:
     assert sorted(h[(d == 0) & (b == 2)]) != sorted(h[(d == 1) & (b == 2)])
 
 
-def test_fused_scores_match_sparse_algebra() -> None:
-    config = HashingConfig(n_buckets=1 << 10)
+def _block_matrices(texts: list[str], config: HashingConfig) -> list[sp.csr_matrix]:
+    """Reference features per block: a feature index counts once per text, in its first block."""
+    rows: list[list[dict[int, None]]] = [[{}, {}, {}] for _ in texts]
+    hashes, doc_ids, blocks = hash_texts(texts, config)
+    for h, d, b in zip(hashes.tolist(), doc_ids.tolist(), blocks.tolist(), strict=True):
+        if not any(h in seen for seen in rows[d]):
+            rows[d][b][h] = None
+    out = []
+    for b in range(3):
+        lil = sp.lil_matrix((len(texts), config.n_buckets))
+        for d, per_block in enumerate(rows):
+            for h in per_block[b]:
+                lil[d, h] = 1.0
+        out.append(lil.tocsr())
+    return out
+
+
+@pytest.mark.parametrize(
+    "head_blocks",
+    [
+        None,
+        [[1, 1, 1], [0, 1, 1], [1, 0, 0], [0, 0, 1]],
+        [[0, 1, 0], [1, 1, 0], [1, 0, 1], [0, 1, 1]],
+    ],
+)
+def test_fused_scores_match_sparse_algebra(head_blocks: list[list[int]] | None) -> None:
+    config = HashingConfig(n_buckets=1 << 6)  # small: collisions across blocks happen
     rng = np.random.default_rng(0)
     weights = rng.normal(size=(config.n_buckets, 4)).astype(np.float32)
     sq = rng.uniform(0.1, 2.0, size=(config.n_buckets, 4)).astype(np.float32)
-    got = score_texts(TEXTS, config, weights, sq)
-    hashes, doc_ids, _ = hash_texts(TEXTS, config)
-    x = sp.csr_matrix(
-        (np.ones(len(hashes)), (doc_ids, hashes)), shape=(len(TEXTS), config.n_buckets)
-    )
-    x.data[:] = 1.0  # presence
-    norm = np.sqrt(x @ sq.astype(np.float64))
-    want = np.divide(x @ weights.astype(np.float64), norm, out=np.zeros_like(norm), where=norm > 0)
-    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    blocks = np.ones((4, 3), np.uint8) if head_blocks is None else np.array(head_blocks, np.uint8)
+    got = score_texts(TEXTS, config, weights, sq, None if head_blocks is None else blocks)
+    per_block = _block_matrices(TEXTS, config)
+    for c in range(4):
+        x = sum(per_block[b] for b in range(3) if blocks[c, b])
+        norm = np.sqrt(x @ sq[:, c].astype(np.float64))
+        want = np.divide(
+            x @ weights[:, c].astype(np.float64), norm, out=np.zeros_like(norm), where=norm > 0
+        )
+        np.testing.assert_allclose(got[:, c], want, rtol=1e-5, atol=1e-6)
+
+
+def _tiny_model(tmp_path, *, with_hidden: bool, with_blocks: bool, **override: np.ndarray) -> str:
+    rng = np.random.default_rng(1)
+    n_buckets, n_heads, n_hidden = 1 << 8, 4, 6
+    arrays = {
+        "weights": rng.normal(size=(n_buckets, n_heads)).astype(np.float16),
+        "sq_scale": rng.uniform(0.5, 2.0, size=(n_buckets, n_heads)).astype(np.float16),
+        "head_bias": rng.normal(size=n_heads),
+        "combine": rng.normal(size=(n_hidden if with_hidden else n_heads, 3)),
+        "combine_bias": rng.normal(size=3),
+        "config": np.array(
+            f'{{"n_buckets": {n_buckets}, "char_min": 1, "char_max": 4, "seeds": [1, 2, 3], '
+            '"labels": ["negative", "neutral", "positive"]}'
+        ),
+    }
+    if with_hidden:
+        arrays["hidden"] = rng.normal(size=(n_heads, n_hidden))
+        arrays["hidden_bias"] = rng.normal(size=n_hidden)
+    if with_blocks:
+        arrays["head_blocks"] = np.array([[1, 1, 1], [0, 1, 1], [1, 0, 0], [0, 0, 1]], np.uint8)
+    arrays.update(override)
+    path = tmp_path / "tiny.npz"
+    np.savez(path, **arrays)  # type: ignore[arg-type]
+    return str(path)
+
+
+@pytest.mark.parametrize(("hidden", "blocks"), [(False, False), (True, False), (True, True)])
+def test_model_logits_follow_the_file_layout(tmp_path, hidden: bool, blocks: bool) -> None:
+    model = SentimentModel.load(_tiny_model(tmp_path, with_hidden=hidden, with_blocks=blocks))
+    texts = [t for t in TEXTS if t.strip()]
+    head_blocks = model.head_blocks if blocks else None
+    scores = score_texts(texts, model.config, model.weights, model.sq_scale, head_blocks)
+    h = scores + model.head_bias
+    if hidden:
+        assert model.hidden is not None and model.hidden_bias is not None
+        h = np.tanh(h @ model.hidden + model.hidden_bias)
+    np.testing.assert_allclose(model.logits(texts), h @ model.combine + model.combine_bias)
+    probs = model.probabilities(texts)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0)
+    if blocks:  # head 1 sees only the word blocks: not the same score as over all blocks
+        plain = score_texts(["nhan vien"], model.config, model.weights, model.sq_scale)
+        only = score_texts(["nhan vien"], model.config, model.weights, model.sq_scale, head_blocks)
+        assert only[0, 1] != plain[0, 1]
+
+
+@pytest.mark.parametrize(
+    ("hidden", "override"),
+    [
+        (True, {"hidden_bias": np.zeros(5)}),  # hidden (4, 6) vs bias (5,)
+        (True, {"combine": np.zeros((4, 3))}),  # combine must take the 6 hidden units
+        (False, {"hidden": np.zeros((4, 6))}),  # hidden without its bias
+        (False, {"head_blocks": np.ones((3, 3), np.uint8)}),  # one row per head
+    ],
+)
+def test_inconsistent_hidden_layer_or_blocks_raise_model_error(
+    tmp_path, hidden: bool, override: dict[str, np.ndarray]
+) -> None:
+    with pytest.raises(ModelError, match="inconsistent"):
+        SentimentModel.load(
+            _tiny_model(tmp_path, with_hidden=hidden, with_blocks=False, **override)
+        )
+
+
+def test_committed_model_is_the_blockwise_network() -> None:
+    model = load_model()
+    assert model.hidden is not None and model.head_blocks is not None
+    assert model.head_blocks.shape == (model.weights.shape[1], 3)
+    assert model.combine.shape == (model.hidden.shape[1], 3)
 
 
 def test_sentiment_is_a_frozen_dataclass_with_serialize() -> None:
@@ -139,8 +234,8 @@ def test_corrupt_model_file_raises_model_error(tmp_path) -> None:
         combine=good.combine,
         combine_bias=good.combine_bias,
         config=np.array(
-            '{"n_buckets": 262144, "char_min": 1, "char_max": 5, "seeds": [1, 2, 3], '
-            '"labels": ["negative", "neutral", "positive"]}'
+            f'{{"n_buckets": {good.config.n_buckets}, "char_min": 1, "char_max": 5, '
+            '"seeds": [1, 2, 3], "labels": ["negative", "neutral", "positive"]}'
         ),
     )
     with pytest.raises(ModelError, match="inconsistent"):
