@@ -44,12 +44,16 @@ class Diarization:
 
     ``segments`` are sorted by start and may overlap across speakers. ``roles`` maps speaker
     labels to ``agent`` / ``customer`` when known (for stereo calls the labels are the roles).
+    ``overlap_aware``: the method can label overlapped speech (by channel, or the mono pipeline's
+    overlap pass), so a call without cross-speaker overlap had none; False for single-label
+    diarizations (e.g. imported RTTM), where an interruption can only show as a takeover.
     """
 
     segments: tuple[SpeakerTurn, ...]
     duration_s: float
     roles: dict[str, str] = field(default_factory=dict)
     method: str = "unknown"  # "channel" for stereo, "embedding" for mono
+    overlap_aware: bool = False
 
     @classmethod
     def from_turns(
@@ -93,6 +97,7 @@ class Diarization:
             "duration_s": self.duration_s,
             "roles": dict(self.roles),
             "method": self.method,
+            "overlap_aware": self.overlap_aware,
         }
 
 

@@ -16,10 +16,11 @@ of its frames' cepstra, and a Viterbi pass over the speech frames (:func:`._kern
 re-assigns every 10 ms frame, guided by the window labels: speaker changes are located at frame
 resolution, finer than the embedding windows.
 
-Overlapped speech (an interruption: both talk for a second or two): each speaker pair gets a
-Gaussian fitted to simulated overlap (the mel powers of random frames of the two speakers added),
-and a second Viterbi pass over single-speaker and pair states (:func:`._kernels.viterbi_costs`)
-gives the frames it assigns to a pair to both speakers (``MonoParams.overlap*``; turns then
+Overlapped speech (an interruption: both talk for a second or two): each speaker, and each
+speaker pair, gets a diagonal Gaussian mixture of log energy and cepstra, a pair's fitted to
+simulated overlap (the mel powers of random frames of the two speakers added), and a second
+Viterbi pass over single-speaker and pair states (:func:`._kernels.viterbi_costs`) gives the
+frames it assigns to a pair to both speakers (``MonoParams.overlap*``; turns then
 overlap across speakers, as in a stereo call).
 """
 
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +38,7 @@ from ..errors import ParameterError
 from ..types import Diarization, SpeakerTurn
 from . import _frontend as fe
 from ._audio import Source, open_source, rechunk
+from ._gmm import fit_diag_gmm
 from ._kernels import block_energy_db, viterbi, viterbi_costs
 from .activity import ActivityParams, channel_activity, mask_to_runs, smooth_mask, speech_threshold
 from .cluster import METHODS, check_speaker_counts, cluster
@@ -74,7 +76,10 @@ class MonoParams:
     overlap_min_s: float = 0.3  # shorter overlaps go back to the first pass's speaker
     overlap_max_speakers: int = 4  # more speakers than this: no overlap pass (too many pairs)
     overlap_sample_frames: int = 8000  # speech frames whose mel spectra are kept for mixing
-    overlap_energy: bool = False  # the overlap pass also models log energy (two voices: louder)
+    overlap_components: int = 32  # diagonal Gaussians per speaker / pair model of that pass
+    overlap_energy: bool = True  # log energy in those models (two voices: louder)
+    overlap_bridge_s: float = 1.0  # pieces of one overlap this close are joined (_tidy_overlaps)
+    overlap_lead_s: float = 1.5  # an overlap's start given to the interrupter alone, at most
 
     def __post_init__(self) -> None:
         if self.vad not in ("energy", "silero"):
@@ -83,13 +88,23 @@ class MonoParams:
             raise ParameterError(
                 f"MonoParams.cluster_method={self.cluster_method!r} must be one of {METHODS}"
             )
-        for name in ("overlap_cost", "overlap_min_s", "speech_pad_s"):
+        for name in (
+            "overlap_cost",
+            "overlap_min_s",
+            "overlap_bridge_s",
+            "overlap_lead_s",
+            "speech_pad_s",
+        ):
             value = getattr(self, name)
             if not (isinstance(value, int | float) and np.isfinite(value) and value >= 0):
                 raise ParameterError(f"MonoParams.{name}={value!r} must be a number >= 0")
         if not (isinstance(self.overlap_max_speakers, int) and self.overlap_max_speakers >= 2):
             raise ParameterError(
                 f"MonoParams.overlap_max_speakers={self.overlap_max_speakers!r} must be an int >= 2"
+            )
+        if not (isinstance(self.overlap_components, int) and 1 <= self.overlap_components <= 64):
+            raise ParameterError(
+                f"MonoParams.overlap_components={self.overlap_components!r} must be an int in 1..64"
             )
         if not (isinstance(self.overlap_sample_frames, int) and self.overlap_sample_frames >= 100):
             raise ParameterError(
@@ -237,7 +252,7 @@ def _diarize_stereo(
     active = channel_activity(energy, ActivityParams(frame_s=frame_s))
     turns = [t for ch, role in enumerate(roles) for t in _turns(active[ch], role, frame_s)]
     return Diarization.from_turns(
-        turns, src.duration_s, roles={r: r for r in roles}, method="channel"
+        turns, src.duration_s, roles={r: r for r in roles}, method="channel", overlap_aware=True
     )
 
 
@@ -345,7 +360,9 @@ def _diarize_mono(
             speech[max(0, s - pad) : e + pad] = True
     n_frames = len(speech)
     if not speech.any():
-        return Diarization.from_turns([], src.duration_s, method="embedding")
+        return Diarization.from_turns(
+            [], src.duration_s, method="embedding", overlap_aware=p.overlap
+        )
     speech_db = 10 * np.log10(np.mean(10 ** (energy[speech].astype(np.float64) / 10)) + 1e-12)
     gain = 10 ** (max(0.0, fe.TARGET_DBFS - speech_db) / 20)  # Resemblyzer: raise to -30 dBFS
     windows = _windows(speech, p)
@@ -402,7 +419,7 @@ def _diarize_mono(
         and k <= p.overlap_max_speakers
         and len(sample_mel)
     ):
-        active = _overlaps(ceps, c0, speech, path, score, wl, sample_idx, sample_mel, dct_all, p)
+        active = _overlaps(ceps, c0, speech, path, k, wl, sample_idx, sample_mel, dct_all, p)
     _report(hook, "resegmentation", 1, 1)
 
     names = [f"SPK{i + 1}" for i in range(k)]
@@ -423,7 +440,13 @@ def _diarize_mono(
         roles["SPK1"] = "agent"
     if len(order) == 2:
         roles["SPK2"] = "customer"
-    return Diarization.from_turns(turns, src.duration_s, roles=roles, method="embedding")
+    return Diarization.from_turns(
+        turns,
+        src.duration_s,
+        roles=roles,
+        method="embedding",
+        overlap_aware=p.overlap and k <= p.overlap_max_speakers,
+    )
 
 
 def _silero_mask(src: Source, n_frames: int, device: str) -> np.ndarray:
@@ -547,12 +570,29 @@ def _gauss_loglik(
     return out
 
 
+class _BlockFeatures:
+    """``(log energy, cepstra)`` of the speech frames (cepstra only without ``c0``), block by
+    block (bounded memory)."""
+
+    def __init__(self, c0: np.ndarray | None, ceps: np.ndarray, frames: np.ndarray) -> None:
+        self.c0, self.ceps, self.frames = c0, ceps, frames
+
+    def __iter__(self) -> Iterator[tuple[int, np.ndarray]]:
+        step = 100_000
+        for b0 in range(0, len(self.frames), step):
+            idx = self.frames[b0 : b0 + step]
+            x = self.ceps[idx].astype(np.float64)
+            if self.c0 is not None:
+                x = np.concatenate([self.c0[idx, None].astype(np.float64), x], axis=1)
+            yield b0, x
+
+
 def _overlaps(
     ceps: np.ndarray,
     c0: np.ndarray,
     speech: np.ndarray,
     path: np.ndarray,
-    score: np.ndarray,
+    k: int,
     wl: np.ndarray,
     sample_idx: np.ndarray,
     sample_mel: np.ndarray,
@@ -561,54 +601,46 @@ def _overlaps(
 ) -> np.ndarray:
     """Speaker activity ``(k, frames)`` where a frame may hold two speakers.
 
-    Each speaker pair gets a state whose Gaussian is fitted to the cepstra of simulated overlap:
-    the mel powers of random frames of the two speakers (as resegmented) added, at their own
-    levels. A second Viterbi pass over the single-speaker and pair states (entering or leaving a
-    pair costs ``overlap_cost``) finds the overlaps; those shorter than ``overlap_min_s`` go back
-    to the first pass's speakers.
+    Every speaker, and every speaker pair, gets a diagonal Gaussian mixture of log energy and
+    cepstra: a speaker's is fitted to its own frames (as resegmented), a pair's to simulated
+    overlap, the mel powers of random frames of the two speakers added at their own levels. A
+    second Viterbi pass over the single-speaker and pair states (entering or leaving a pair costs
+    ``overlap_cost``) finds the overlaps; those shorter than ``overlap_min_s`` go back to the
+    first pass's speakers.
     """
-    k = score.shape[1]
     frames = np.flatnonzero(speech)
     single = np.stack([path == i for i in range(k)])
-    pairs = [(a, b) for a in range(k) for b in range(a + 1, k)]
     own = path[sample_idx]
     rng = np.random.default_rng(1)
-    if p.overlap_energy:
-        feats = np.concatenate([c0[:, None], ceps], axis=1)
-        feat_dct = dct_all
-    else:
-        feats, feat_dct = ceps, dct_all[:, 1:]
-    cols = []
-    kept = []
-    for a, b in pairs:
-        fa, fb = np.flatnonzero(own == a), np.flatnonzero(own == b)
-        if min(len(fa), len(fb)) < 4 * dct_all.shape[1]:
-            continue
-        m = len(sample_idx)
-        mix = sample_mel[rng.choice(fa, m)] + sample_mel[rng.choice(fb, m)]
-        x = np.log(mix + 1e-9) @ feat_dct
-        # the pair keeps the window-label bonus of its speakers: the bonus does not decide
-        # between a speaker and its pairs
-        bonus = p.label_bonus * ((wl == a) | (wl == b))
-        cols.append(_gauss_loglik(feats, frames, x.mean(0), np.cov(x.T)) + bonus)
-        kept.append((a, b))
-    if not kept:
-        return single
-    n_states = k + len(kept)
+    min_frames = 4 * dct_all.shape[1]
+    dct = dct_all if p.overlap_energy else dct_all[:, 1:]
+    log_sample = np.log(sample_mel + 1e-9) @ dct  # ([log energy], cepstra) per sampled frame
+    feats = _BlockFeatures(c0 if p.overlap_energy else None, ceps, frames)
+    models = []
+    for i in range(k):
+        fi = np.flatnonzero(own == i)
+        if len(fi) < min_frames:
+            return single
+        models.append(fit_diag_gmm(log_sample[fi], p.overlap_components, rng))
+    pairs = []
+    for a in range(k):
+        for b in range(a + 1, k):
+            fa, fb = np.flatnonzero(own == a), np.flatnonzero(own == b)
+            m = len(sample_idx)
+            mix = sample_mel[rng.choice(fa, m)] + sample_mel[rng.choice(fb, m)]
+            models.append(fit_diag_gmm(np.log(mix + 1e-9) @ dct, p.overlap_components, rng))
+            pairs.append((a, b))
+    n_states = len(models)
     full = np.empty((len(frames), n_states), np.float64)
-    if p.overlap_energy:  # singles rescored with the same features (level included)
-        for i in range(k):
-            fi = np.flatnonzero(own == i)
-            if len(fi) < 4 * dct_all.shape[1]:
-                full[:, i] = score[:, i]
-                continue
-            x = np.log(sample_mel[fi] + 1e-9) @ feat_dct
-            full[:, i] = _gauss_loglik(feats, frames, x.mean(0), np.cov(x.T))
-            full[:, i] += p.label_bonus * (wl == i)
-    else:
-        full[:, :k] = score
-    for j, col in enumerate(cols):
-        full[:, k + j] = col
+    for b0, x in feats:
+        for j, gmm in enumerate(models):
+            full[b0 : b0 + len(x), j] = gmm.loglik(x)
+    # the window-label bonus of the first pass: a pair keeps that of its speakers, so the bonus
+    # decides between speakers, never between a speaker and its pairs
+    for i in range(k):
+        full[:, i] += p.label_bonus * (wl == i)
+    for j, (a, b) in enumerate(pairs):
+        full[:, k + j] += p.label_bonus * ((wl == a) | (wl == b))
     cost = np.zeros((2, n_states, n_states))
     cost[0, :k, :k] = p.switch_cost
     cost[1, :k, :k] = p.gap_switch_cost
@@ -619,11 +651,21 @@ def _overlaps(
         np.fill_diagonal(c, 0.0)
     gaps = (np.diff(frames, prepend=frames[0]) > 1).astype(np.int8)
     states = viterbi_costs(full, cost, gaps)
+    states = _tidy_overlaps(
+        states,
+        frames,
+        path[frames],
+        k,
+        pairs,
+        min_len=round(p.overlap_min_s / FRAME_S),
+        bridge=round(p.overlap_bridge_s / FRAME_S),
+        lead=round(p.overlap_lead_s / FRAME_S),
+    )
     active = np.zeros_like(single)
     min_len = round(p.overlap_min_s / FRAME_S)
     for i in range(k):
         active[i, frames[states == i]] = True
-    for j, (a, b) in enumerate(kept):
+    for j, (a, b) in enumerate(pairs):
         in_pair = np.zeros(len(frames), bool)
         in_pair[states == k + j] = True
         for s, e in mask_to_runs(in_pair):
@@ -634,3 +676,79 @@ def _overlaps(
                 idx = frames[s:e]
                 active[path[idx], idx] = True
     return active
+
+
+def _runs_of(states: np.ndarray) -> list[tuple[int, int, int]]:
+    """``(state, start, end)`` runs of equal values."""
+    if len(states) == 0:
+        return []
+    cut = np.flatnonzero(np.diff(states)) + 1
+    starts = np.concatenate([[0], cut])
+    ends = np.concatenate([cut, [len(states)]])
+    return [(int(states[a]), int(a), int(b)) for a, b in zip(starts, ends, strict=True)]
+
+
+def _tidy_overlaps(
+    states: np.ndarray,
+    frames: np.ndarray,
+    first: np.ndarray,
+    k: int,
+    pairs: list[tuple[int, int]],
+    *,
+    min_len: int,
+    bridge: int,
+    lead: int,
+) -> np.ndarray:
+    """Overlap runs of the second pass, made whole where the evidence flickers.
+
+    Runs of a pair state shorter than ``min_len`` frames go back to the first pass's speaker
+    (``first``, per speech frame; states ``0..k-1`` are speakers, ``k + j`` is ``pairs[j]``).
+    The per-frame evidence for two voices is weak where one of them is quiet, so one overlap
+    can come out in pieces, or start late with its first part given to the louder voice alone:
+
+    - two runs of the same pair at most ``bridge`` frames (10 ms each) apart, with only its two
+      speakers in between, are one run;
+    - a stretch of at most ``lead`` frames where the two speakers take turns alone, with no pause
+      between the speaker who was talking and the pair, is the start of the overlap (the
+      interrupter came in there while the other was still speaking).
+    """
+    member = {k + j: ab for j, ab in enumerate(pairs)}
+    out = states.copy()
+    for st, s, e in _runs_of(states):
+        if st in member and e - s < min_len:
+            out[s:e] = first[s:e]
+    runs = _runs_of(out)
+    for i, (st, s, _e) in enumerate(runs):
+        if st not in member:
+            continue
+        a, b = member[st]
+        # bridge back to the previous run of the same pair
+        j = i - 1
+        while j >= 0 and runs[j][0] in (a, b) and frames[s] - frames[runs[j][2] - 1] <= bridge:
+            j -= 1
+        if (
+            j >= 0
+            and j < i - 1
+            and runs[j][0] == st
+            and frames[s] - frames[runs[j][2] - 1] <= bridge
+        ):
+            out[runs[j][2] : s] = st
+            continue
+        # lead-in: the speaker that was talking, then (no pause, within ``lead`` frames) a
+        # stretch of the two speakers alone, then the pair: the stretch is the overlap's start
+        j = i - 1
+        while (
+            j >= 0
+            and runs[j][0] in (a, b)
+            and frames[runs[j + 1][1]] - frames[runs[j][2] - 1] == 1
+            and frames[s] - frames[runs[j][1]] <= lead
+        ):
+            j -= 1
+        if (
+            j >= 0
+            and j < i - 1
+            and runs[j][0] in (a, b)
+            and frames[runs[j + 1][1]] - frames[runs[j][2] - 1] == 1
+        ):
+            out[runs[j + 1][1] : s] = st
+    return out

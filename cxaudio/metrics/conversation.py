@@ -160,13 +160,13 @@ def conversation_metrics(
     speaking while the other speaks and the overlap lasts longer than this. ``merge_gap_s``:
     same-party turns closer than this are one turn (diarizers split turns at short pauses).
 
-    ``infer_takeovers``: a single-label diarization (mono, by speaker embeddings) cannot show
-    overlapped speech, so the overlap of an interruption is invisible; what remains is a
+    ``infer_takeovers``: a single-label diarization (e.g. imported RTTM of a mono call) cannot
+    show overlapped speech, so the overlap of an interruption is invisible; what remains is a
     takeover with no pause (the next party's turn starts less than ``takeover_gap_s`` after the
     other's ends), which people do not do when taking turns politely. With ``True`` such
     takeovers count as interruptions (``inferred``, duration unknown, reported as 0; repeated
-    label flicker within 2 s counts once). Default (None): on when the diarization is not by
-    channel and has no cross-party overlap.
+    label flicker within 2 s counts once). Default (None): on when the diarization is neither by
+    channel nor ``overlap_aware`` and has no cross-party overlap.
     """
     for name, value in (
         ("silence_min_s", silence_min_s),
@@ -197,7 +197,9 @@ def conversation_metrics(
 
     interruptions = _interruptions(turns, interruption_min_s)
     if infer_takeovers is None:
-        infer_takeovers = diarization.method != "channel" and not both.any()
+        infer_takeovers = (
+            diarization.method != "channel" and not diarization.overlap_aware and not both.any()
+        )
     if infer_takeovers:
         interruptions = sorted(
             interruptions + _takeovers(diarization, takeover_gap_s), key=lambda i: i.start

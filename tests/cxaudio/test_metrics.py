@@ -163,3 +163,9 @@ def test_mono_takeover_without_pause_is_an_inferred_interruption() -> None:
     by_channel = Diarization.from_turns(d.segments, 25.0, roles=d.roles, method="channel")
     assert conversation_metrics(by_channel).interruptions_customer == 0
     assert conversation_metrics(d, infer_takeovers=False).interruptions_customer == 0
+    # a diarizer that labels overlapped speech (cxkit's mono pipeline): a takeover is a takeover
+    aware = Diarization.from_turns(
+        d.segments, 25.0, roles=d.roles, method="embedding", overlap_aware=True
+    )
+    assert conversation_metrics(aware).interruptions_customer == 0
+    assert conversation_metrics(aware, infer_takeovers=True).interruptions_customer == 2
