@@ -80,6 +80,8 @@ class MonoParams:
     overlap_energy: bool = True  # log energy in those models (two voices: louder)
     overlap_bridge_s: float = 1.0  # pieces of one overlap this close are joined (_tidy_overlaps)
     overlap_lead_s: float = 1.5  # an overlap's start given to the interrupter alone, at most
+    overlap_flicker_s: float = 1.2  # a first-pass speaker run this short inside another's: both
+    overlap_held_s: float = 3.0  # ... and the other's run after it, up to this long, too
 
     def __post_init__(self) -> None:
         if self.vad not in ("energy", "silero"):
@@ -93,6 +95,8 @@ class MonoParams:
             "overlap_min_s",
             "overlap_bridge_s",
             "overlap_lead_s",
+            "overlap_flicker_s",
+            "overlap_held_s",
             "speech_pad_s",
         ):
             value = getattr(self, name)
@@ -660,6 +664,8 @@ def _overlaps(
         min_len=round(p.overlap_min_s / FRAME_S),
         bridge=round(p.overlap_bridge_s / FRAME_S),
         lead=round(p.overlap_lead_s / FRAME_S),
+        flicker=round(p.overlap_flicker_s / FRAME_S),
+        held=round(p.overlap_held_s / FRAME_S),
     )
     active = np.zeros_like(single)
     min_len = round(p.overlap_min_s / FRAME_S)
@@ -698,6 +704,8 @@ def _tidy_overlaps(
     min_len: int,
     bridge: int,
     lead: int,
+    flicker: int,
+    held: int,
 ) -> np.ndarray:
     """Overlap runs of the second pass, made whole where the evidence flickers.
 
@@ -710,13 +718,40 @@ def _tidy_overlaps(
       speakers in between, are one run;
     - a stretch of at most ``lead`` frames where the two speakers take turns alone, with no pause
       between the speaker who was talking and the pair, is the start of the overlap (the
-      interrupter came in there while the other was still speaking).
+      interrupter came in there while the other was still speaking);
+    - flicker in the first pass, a speaker for at most ``flicker`` frames inside another's
+      speech with no pause either side, is overlap; when the other then holds on for at most
+      ``held`` frames and the first takes over without a pause, that hold is overlap too. (On
+      generated calls such flicker occurs only inside overlapped speech.)
     """
     member = {k + j: ab for j, ab in enumerate(pairs)}
+    pair_of = {ab: st for st, ab in member.items()}
     out = states.copy()
     for st, s, e in _runs_of(states):
         if st in member and e - s < min_len:
             out[s:e] = first[s:e]
+    # flicker in the first pass: a speaker for a moment in the middle of another's speech, with
+    # no pause either side, is two voices at once
+    fr = _runs_of(first)
+    for i in range(1, len(fr) - 1):
+        (y0, _, e0), (x, s, e), (y1, s1, e1) = fr[i - 1], fr[i], fr[i + 1]
+        if not (
+            y0 == y1 != x
+            and min_len <= e - s <= flicker
+            and frames[s] - frames[e0 - 1] == 1
+            and frames[s1] - frames[e - 1] == 1
+        ):
+            continue
+        end = e
+        if (  # the other held on, then stopped, and the interrupter took over without a pause
+            i + 2 < len(fr)
+            and fr[i + 2][0] == x
+            and e1 - s1 <= held
+            and frames[fr[i + 2][1]] - frames[e1 - 1] == 1
+        ):
+            end = e1
+        if (out[s:end] < k).all():
+            out[s:end] = pair_of[(min(x, y0), max(x, y0))]
     runs = _runs_of(out)
     for i, (st, s, _e) in enumerate(runs):
         if st not in member:

@@ -470,7 +470,9 @@ def _tidy(states: list[int], *, pause_after: int | None = None) -> list[int]:
         frames[pause_after:] += 50
     s = np.array(states, np.int64)
     first = np.where(s == 2, 0, s)
-    out = pipeline._tidy_overlaps(s, frames, first, 2, [(0, 1)], min_len=30, bridge=100, lead=150)
+    out = pipeline._tidy_overlaps(
+        s, frames, first, 2, [(0, 1)], min_len=30, bridge=100, lead=150, flicker=120, held=300
+    )
     return out.tolist()
 
 
@@ -481,8 +483,8 @@ def test_tidy_overlaps_rules() -> None:
     assert _tidy([0] * 50 + [2] * 40 + [1] * 60 + [2] * 40 + [1] * 50) == (
         [0] * 50 + [2] * 140 + [1] * 50
     )
-    # ... but not 1.2 s apart
-    far = [0] * 50 + [2] * 40 + [1] * 120 + [2] * 40 + [1] * 50
+    # ... but not 1.3 s apart
+    far = [0] * 50 + [2] * 40 + [1] * 130 + [2] * 40 + [1] * 50
     assert _tidy(far) == far
     # the interrupter alone for 1 s (flickering), then the pair: the overlap starts there
     assert _tidy([1] * 200 + [0] * 60 + [1] * 10 + [0] * 30 + [2] * 40 + [0] * 100) == (
@@ -493,3 +495,12 @@ def test_tidy_overlaps_rules() -> None:
     assert _tidy(paused, pause_after=200) == paused
     slow = [1] * 200 + [0] * 200 + [2] * 40 + [0] * 100
     assert _tidy(slow) == slow
+    # first-pass flicker: a speaker for a moment inside the other's speech, no pause either side
+    assert _tidy([1] * 200 + [0] * 50 + [1] * 200) == [1] * 200 + [2] * 50 + [1] * 200
+    # ... and when the other held on and then the interrupter took over, all of it
+    assert _tidy([1] * 200 + [0] * 50 + [1] * 150 + [0] * 100) == [1] * 200 + [2] * 200 + [0] * 100
+    # a longer run is a turn, not a flicker; a flicker after a pause is a turn too
+    turn = [1] * 200 + [0] * 200 + [1] * 200
+    assert _tidy(turn) == turn
+    after_pause = [1] * 200 + [0] * 50 + [1] * 200
+    assert _tidy(after_pause, pause_after=200) == after_pause
