@@ -78,6 +78,7 @@ class MonoParams:
     overlap_sample_frames: int = 8000  # speech frames whose mel spectra are kept for mixing
     overlap_components: int = 32  # diagonal Gaussians per speaker / pair model of that pass
     overlap_energy: bool = True  # log energy in those models (two voices: louder)
+    overlap_raised_db: float = 8.0  # speaker models also see their own frames this much louder
     overlap_bridge_s: float = 1.0  # pieces of one overlap this close are joined (_tidy_overlaps)
     overlap_lead_s: float = 1.5  # an overlap's start given to the interrupter alone, at most
     overlap_flicker_s: float = 1.2  # a first-pass speaker run this short inside another's: both
@@ -97,6 +98,7 @@ class MonoParams:
             "overlap_lead_s",
             "overlap_flicker_s",
             "overlap_held_s",
+            "overlap_raised_db",
             "speech_pad_s",
         ):
             value = getattr(self, name)
@@ -606,8 +608,10 @@ def _overlaps(
     """Speaker activity ``(k, frames)`` where a frame may hold two speakers.
 
     Every speaker, and every speaker pair, gets a diagonal Gaussian mixture of log energy and
-    cepstra: a speaker's is fitted to its own frames (as resegmented), a pair's to simulated
-    overlap, the mel powers of random frames of the two speakers added at their own levels. A
+    cepstra: a speaker's is fitted to its own frames (as resegmented), also ``overlap_raised_db``
+    louder (an angry customer raising their voice is not two people talking), a pair's to
+    simulated overlap, the mel powers of random frames of the two speakers added at their own
+    levels. A
     second Viterbi pass over the single-speaker and pair states (entering or leaving a pair costs
     ``overlap_cost``) finds the overlaps; those shorter than ``overlap_min_s`` go back to the
     first pass's speakers.
@@ -625,7 +629,13 @@ def _overlaps(
         fi = np.flatnonzero(own == i)
         if len(fi) < min_frames:
             return single
-        models.append(fit_diag_gmm(log_sample[fi], p.overlap_components, rng))
+        xs = log_sample[fi]
+        if p.overlap_energy and p.overlap_raised_db > 0:  # a raised voice is still one voice
+            raised = xs.copy()
+            # column 0 is log energy: a gain shifts it (by sqrt(2 n_mels) ln g), not the cepstra
+            raised[:, 0] += np.sqrt(2.0 * fe.N_MELS) * np.log(10.0) * p.overlap_raised_db / 10.0
+            xs = np.concatenate([xs, raised])
+        models.append(fit_diag_gmm(xs, p.overlap_components, rng))
     pairs = []
     for a in range(k):
         for b in range(a + 1, k):

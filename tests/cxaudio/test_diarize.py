@@ -504,3 +504,17 @@ def test_tidy_overlaps_rules() -> None:
     assert _tidy(turn) == turn
     after_pause = [1] * 200 + [0] * 50 + [1] * 200
     assert _tidy(after_pause, pause_after=200) == after_pause
+
+
+def test_mono_raised_voice_is_not_overlap() -> None:
+    """A customer who gets loud (+10 dB) for their last turns is still one voice."""
+    audio, ref = make_call(5, duration_s=90.0, leak_db=None)
+    customer = [t for t in ref.segments if t.speaker == "customer"]
+    cut = int(customer[len(customer) // 2].start * SR)
+    audio[1, cut:] *= np.float32(10 ** (10 / 20))
+    mono = audio.sum(axis=0)
+    d = cxaudio.diarize(mono, SR, device="cpu")
+    assert len(d.speakers) == 2 and d.overlap_aware
+    assert _overlap_s(d) < 0.5
+    m = cxaudio.metrics.conversation_metrics(d)
+    assert m.interruptions_agent == 0 and m.interruptions_customer == 0
