@@ -415,11 +415,10 @@ def _diarize_mono(
     else:
         labels = _cluster_windows(emb, windows, p, num_speakers, min_speakers, max_speakers)
         k = int(labels.max()) + 1
-    path, score, wl = _resegment_scored(ceps, speech, windows, labels, k, p)
+    path, wl = _resegment_labelled(ceps, speech, windows, labels, k, p)
     active = np.stack([path == i for i in range(k)])
     if (
-        score is not None
-        and wl is not None
+        wl is not None
         and sample_idx is not None
         and p.overlap
         and k <= p.overlap_max_speakers
@@ -508,26 +507,25 @@ def _resegment(
     p: MonoParams,
 ) -> np.ndarray:
     """Speaker index per frame (-1 where no speech), by Viterbi over the speech frames."""
-    return _resegment_scored(ceps, speech, windows, labels, k, p)[0]
+    return _resegment_labelled(ceps, speech, windows, labels, k, p)[0]
 
 
-def _resegment_scored(
+def _resegment_labelled(
     ceps: np.ndarray,
     speech: np.ndarray,
     windows: np.ndarray,
     labels: np.ndarray,
     k: int,
     p: MonoParams,
-) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Speaker index per frame (-1 where no speech), by Viterbi over the speech frames, and the
-    per-speaker frame scores ``(speech frames, k)`` it used and the window label of each speech
-    frame (-1 outside windows); both None with one speaker."""
+    window label of each speech frame (-1 outside windows; None with one speaker)."""
     n = len(speech)
     path = np.full(n, -1, np.int64)
     frames = np.flatnonzero(speech)
     if k == 1 or len(windows) == 0:
         path[frames] = 0
-        return path, None, None
+        return path, None
     win_label = np.full(n, -1, np.int64)
     for (s, length), lab in zip(windows, labels, strict=True):
         win_label[s : s + length] = lab
@@ -556,7 +554,7 @@ def _resegment_scored(
     gaps = np.diff(frames, prepend=frames[0])
     switch = np.where(gaps > 1, p.gap_switch_cost, p.switch_cost)
     path[frames] = viterbi(score, switch.astype(np.float64))
-    return path, score, wl
+    return path, wl
 
 
 def _gauss_loglik(
@@ -576,21 +574,17 @@ def _gauss_loglik(
     return out
 
 
-class _BlockFeatures:
-    """``(log energy, cepstra)`` of the speech frames (cepstra only without ``c0``), block by
-    block (bounded memory)."""
-
-    def __init__(self, c0: np.ndarray | None, ceps: np.ndarray, frames: np.ndarray) -> None:
-        self.c0, self.ceps, self.frames = c0, ceps, frames
-
-    def __iter__(self) -> Iterator[tuple[int, np.ndarray]]:
-        step = 100_000
-        for b0 in range(0, len(self.frames), step):
-            idx = self.frames[b0 : b0 + step]
-            x = self.ceps[idx].astype(np.float64)
-            if self.c0 is not None:
-                x = np.concatenate([self.c0[idx, None].astype(np.float64), x], axis=1)
-            yield b0, x
+def _feature_blocks(
+    c0: np.ndarray | None, ceps: np.ndarray, frames: np.ndarray, step: int = 100_000
+) -> Iterator[tuple[int, np.ndarray]]:
+    """``(offset, (log energy, cepstra))`` of the speech ``frames`` (cepstra only without
+    ``c0``), block by block (bounded memory)."""
+    for b0 in range(0, len(frames), step):
+        idx = frames[b0 : b0 + step]
+        x = ceps[idx].astype(np.float64)
+        if c0 is not None:
+            x = np.concatenate([c0[idx, None].astype(np.float64), x], axis=1)
+        yield b0, x
 
 
 def _overlaps(
@@ -611,10 +605,9 @@ def _overlaps(
     cepstra: a speaker's is fitted to its own frames (as resegmented), also ``overlap_raised_db``
     louder (an angry customer raising their voice is not two people talking), a pair's to
     simulated overlap, the mel powers of random frames of the two speakers added at their own
-    levels. A
-    second Viterbi pass over the single-speaker and pair states (entering or leaving a pair costs
-    ``overlap_cost``) finds the overlaps; those shorter than ``overlap_min_s`` go back to the
-    first pass's speakers.
+    levels. A second Viterbi pass over the single-speaker and pair states (entering or leaving a
+    pair costs ``overlap_cost``) finds the overlaps, and :func:`_tidy_overlaps` gives those
+    shorter than ``overlap_min_s`` back to the first pass's speakers and joins pieces.
     """
     frames = np.flatnonzero(speech)
     single = np.stack([path == i for i in range(k)])
@@ -623,7 +616,6 @@ def _overlaps(
     min_frames = 4 * dct_all.shape[1]
     dct = dct_all if p.overlap_energy else dct_all[:, 1:]
     log_sample = np.log(sample_mel + 1e-9) @ dct  # ([log energy], cepstra) per sampled frame
-    feats = _BlockFeatures(c0 if p.overlap_energy else None, ceps, frames)
     models = []
     for i in range(k):
         fi = np.flatnonzero(own == i)
@@ -646,7 +638,7 @@ def _overlaps(
             pairs.append((a, b))
     n_states = len(models)
     full = np.empty((len(frames), n_states), np.float64)
-    for b0, x in feats:
+    for b0, x in _feature_blocks(c0 if p.overlap_energy else None, ceps, frames):
         for j, gmm in enumerate(models):
             full[b0 : b0 + len(x), j] = gmm.loglik(x)
     # the window-label bonus of the first pass: a pair keeps that of its speakers, so the bonus
@@ -678,19 +670,12 @@ def _overlaps(
         held=round(p.overlap_held_s / FRAME_S),
     )
     active = np.zeros_like(single)
-    min_len = round(p.overlap_min_s / FRAME_S)
     for i in range(k):
         active[i, frames[states == i]] = True
-    for j, (a, b) in enumerate(pairs):
-        in_pair = np.zeros(len(frames), bool)
-        in_pair[states == k + j] = True
-        for s, e in mask_to_runs(in_pair):
-            if e - s >= min_len:
-                active[a, frames[s:e]] = True
-                active[b, frames[s:e]] = True
-            else:  # too short: the first pass's speaker (no flicker where none was)
-                idx = frames[s:e]
-                active[path[idx], idx] = True
+    for j, (a, b) in enumerate(pairs):  # after _tidy_overlaps, every pair run is long enough
+        both = frames[states == k + j]
+        active[a, both] = True
+        active[b, both] = True
     return active
 
 
