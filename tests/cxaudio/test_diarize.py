@@ -327,6 +327,12 @@ def test_mono_with_silero_vad() -> None:
         ({"overlap_max_speakers": 1}, "overlap_max_speakers=1"),
         ({"overlap_sample_frames": 10}, "overlap_sample_frames=10"),
         ({"overlap_components": 0}, "overlap_components=0"),
+        ({"overlap_components": 2.5}, "overlap_components=2.5"),
+        ({"overlap_bridge_s": -0.1}, "overlap_bridge_s=-0.1"),
+        ({"overlap_lead_s": float("inf")}, "overlap_lead_s=inf"),
+        ({"overlap_flicker_s": "1"}, "overlap_flicker_s='1'"),
+        ({"overlap_held_s": -3.0}, "overlap_held_s=-3.0"),
+        ({"overlap_raised_db": float("nan")}, "overlap_raised_db=nan"),
     ],
 )
 def test_bad_mono_params(kwargs: dict, match: str) -> None:
