@@ -59,6 +59,7 @@ def _accuracy(folder: Path, store_url: str, silence_min_s: float) -> dict:
     talk_err: dict[str, list[float]] = {"stereo": [], "mono": []}
     sil = [0, 0]
     talk_off: list[str] = []
+    intr_off: list[str] = []
     rate_err: list[float] = []
     intr = {"stereo": [0, 0], "mono": [0, 0]}
     esc_found, esc_total, calm_alarm, calm_total, quiet_alarm, quiet_total = 0, 0, 0, 0, 0, 0
@@ -91,6 +92,8 @@ def _accuracy(folder: Path, store_url: str, silence_min_s: float) -> dict:
             sum(i["overlap_s"] >= 1.0 for i in t["interruptions"][p]) for p in ("agent", "customer")
         )
         intr[kind][0] += got == exp
+        if got != exp:
+            intr_off.append(f"{t['call_id']}:{kind}:got {got[0]}/{got[1]}, truth {exp[0]}/{exp[1]}")
         intr[kind][1] += 1
         escalated = bool((rec.emotion or {}).get("escalated"))
         strong = [
@@ -126,6 +129,7 @@ def _accuracy(folder: Path, store_url: str, silence_min_s: float) -> dict:
         else None,
         "silence_count_exact": frac(sil),
         "interruption_count_exact": {k: frac(v) for k, v in intr.items()},
+        "interruption_count_off": intr_off,
         "escalation_recall": round(esc_found / esc_total, 4) if esc_total else None,
         "escalation_calls": esc_total,
         "escalation_missed": misses,

@@ -79,10 +79,11 @@ class MonoParams:
     overlap_components: int = 32  # diagonal Gaussians per speaker / pair model of that pass
     overlap_energy: bool = True  # log energy in those models (two voices: louder)
     overlap_raised_db: float = 8.0  # speaker models also see their own frames this much louder
-    overlap_bridge_s: float = 1.0  # pieces of one overlap this close are joined (_tidy_overlaps)
+    overlap_bridge_s: float = 1.25  # pieces of one overlap this close are joined (_tidy_overlaps)
     overlap_lead_s: float = 1.5  # an overlap's start given to the interrupter alone, at most
     overlap_flicker_s: float = 1.2  # a first-pass speaker run this short inside another's: both
     overlap_held_s: float = 3.0  # ... and the other's run after it, up to this long, too
+    overlap_keep_s: float = 0.7  # shorter overlaps the first pass heard as one voice are dropped
 
     def __post_init__(self) -> None:
         if self.vad not in ("energy", "silero"):
@@ -98,6 +99,7 @@ class MonoParams:
             "overlap_lead_s",
             "overlap_flicker_s",
             "overlap_held_s",
+            "overlap_keep_s",
             "overlap_raised_db",
             "speech_pad_s",
         ):
@@ -668,6 +670,7 @@ def _overlaps(
         lead=round(p.overlap_lead_s / FRAME_S),
         flicker=round(p.overlap_flicker_s / FRAME_S),
         held=round(p.overlap_held_s / FRAME_S),
+        keep=round(p.overlap_keep_s / FRAME_S),
     )
     active = np.zeros_like(single)
     for i in range(k):
@@ -701,6 +704,7 @@ def _tidy_overlaps(
     lead: int,
     flicker: int,
     held: int,
+    keep: int = 0,
 ) -> np.ndarray:
     """Overlap runs of the second pass, made whole where the evidence flickers.
 
@@ -718,6 +722,10 @@ def _tidy_overlaps(
       speech with no pause either side, is overlap; when the other then holds on for at most
       ``held`` frames and the first takes over without a pause, that hold is overlap too. (On
       generated calls such flicker occurs only inside overlapped speech.)
+
+    Last, an overlap still shorter than ``keep`` frames where the first pass heard one speaker
+    alone throughout (and on the frames either side) goes back to that speaker: a short burst
+    of two-voice evidence in the middle of one voice is more often that voice than a second one.
     """
     member = {k + j: ab for j, ab in enumerate(pairs)}
     pair_of = {ab: st for st, ab in member.items()}
@@ -781,4 +789,7 @@ def _tidy_overlaps(
             and frames[runs[j + 1][1]] - frames[runs[j][2] - 1] == 1
         ):
             out[runs[j + 1][1] : s] = st
+    for st, s, e in _runs_of(out):
+        if st in member and e - s < keep and len(set(first[max(s - 1, 0) : e + 1])) == 1:
+            out[s:e] = first[s:e]
     return out

@@ -332,6 +332,7 @@ def test_mono_with_silero_vad() -> None:
         ({"overlap_lead_s": float("inf")}, "overlap_lead_s=inf"),
         ({"overlap_flicker_s": "1"}, "overlap_flicker_s='1'"),
         ({"overlap_held_s": -3.0}, "overlap_held_s=-3.0"),
+        ({"overlap_keep_s": None}, "overlap_keep_s=None"),
         ({"overlap_raised_db": float("nan")}, "overlap_raised_db=nan"),
     ],
 )
@@ -469,15 +470,32 @@ def test_diag_gmm_fits_a_two_cluster_mixture() -> None:
     assert np.array_equal(again.means, gmm.means)
 
 
-def _tidy(states: list[int], *, pause_after: int | None = None) -> list[int]:
-    """``_tidy_overlaps`` for two speakers (states 0, 1; 2 = both), 10 ms frames."""
+def _tidy(
+    states: list[int],
+    *,
+    pause_after: int | None = None,
+    first: list[int] | None = None,
+    keep: int = 0,
+) -> list[int]:
+    """``_tidy_overlaps`` for two speakers (states 0, 1; 2 = both), 10 ms frames; the first
+    pass's speakers are ``first`` (default: the states with each pair frame given to 0)."""
     frames = np.arange(len(states))
     if pause_after is not None:
         frames[pause_after:] += 50
     s = np.array(states, np.int64)
-    first = np.where(s == 2, 0, s)
+    one = np.where(s == 2, 0, s) if first is None else np.array(first, np.int64)
     out = pipeline._tidy_overlaps(
-        s, frames, first, 2, [(0, 1)], min_len=30, bridge=100, lead=150, flicker=120, held=300
+        s,
+        frames,
+        one,
+        2,
+        [(0, 1)],
+        min_len=30,
+        bridge=100,
+        lead=150,
+        flicker=120,
+        held=300,
+        keep=keep,
     )
     return out.tolist()
 
@@ -510,6 +528,22 @@ def test_tidy_overlaps_rules() -> None:
     assert _tidy(turn) == turn
     after_pause = [1] * 200 + [0] * 50 + [1] * 200
     assert _tidy(after_pause, pause_after=200) == after_pause
+
+
+def test_tidy_overlaps_short_lone_overlap_needs_first_pass_support() -> None:
+    # a 0.5 s overlap in the middle of one speaker's speech, where the first pass heard that
+    # speaker alone throughout, is dropped when shorter than ``keep`` (0.7 s) ...
+    lone = [0] * 100 + [2] * 50 + [0] * 100
+    assert _tidy(lone, keep=70) == [0] * 250
+    assert _tidy(lone) == lone  # keep=0: the rule is off
+    # ... but kept when it is longer
+    longer = [0] * 100 + [2] * 80 + [0] * 100
+    assert _tidy(longer, keep=70) == longer
+    # ... or when the first pass heard the other speaker come in during it
+    came_in = [0] * 100 + [2] * 50 + [1] * 100
+    assert _tidy(came_in, keep=70, first=[0] * 125 + [1] * 125) == came_in
+    # ... or right after it (the first pass's switch at the run's last frame counts)
+    assert _tidy(came_in, keep=70, first=[0] * 150 + [1] * 100) == came_in
 
 
 def test_mono_raised_voice_is_not_overlap() -> None:
