@@ -708,30 +708,46 @@ def _tidy_overlaps(
 ) -> np.ndarray:
     """Overlap runs of the second pass, made whole where the evidence flickers.
 
-    Runs of a pair state shorter than ``min_len`` frames go back to the first pass's speaker
-    (``first``, per speech frame; states ``0..k-1`` are speakers, ``k + j`` is ``pairs[j]``).
-    The per-frame evidence for two voices is weak where one of them is quiet, so one overlap
-    can come out in pieces, or start late with its first part given to the louder voice alone:
+    States ``0..k-1`` are speakers and ``k + j`` is ``pairs[j]``; ``first`` holds the first
+    pass's speaker per speech frame. A pair run is *weak* when it is shorter than ``min_len``
+    frames, or shorter than ``keep`` frames while the first pass heard one speaker alone
+    throughout it and on the frames either side (a short burst of two-voice evidence in the
+    middle of one voice is more often that voice than a second one); weak runs go back to the
+    first pass's speaker. The per-frame evidence for two voices is weak where one of them is
+    quiet, so one overlap can come out in pieces, or start or end with a part given to the
+    louder voice alone:
 
-    - two runs of the same pair at most ``bridge`` frames (10 ms each) apart, with only its two
-      speakers in between, are one run;
+    - a piece shorter than ``min_len`` within ``bridge`` frames (10 ms each) of a run of the same
+      pair that is not weak is kept, to be joined to it;
+    - two runs of the same pair at most ``bridge`` frames apart, with only its two speakers in
+      between, are one run;
     - a stretch of at most ``lead`` frames where the two speakers take turns alone, with no pause
       between the speaker who was talking and the pair, is the start of the overlap (the
       interrupter came in there while the other was still speaking);
+    - one of the pair's speakers alone for less than ``lead`` frames right after the pair, with
+      the other taking over without a pause, is the end of the overlap (the other never stopped);
     - flicker in the first pass, a speaker for at most ``flicker`` frames inside another's
       speech with no pause either side, is overlap; when the other then holds on for at most
       ``held`` frames and the first takes over without a pause, that hold is overlap too. (On
       generated calls such flicker occurs only inside overlapped speech.)
 
-    Last, an overlap still shorter than ``keep`` frames where the first pass heard one speaker
-    alone throughout (and on the frames either side) goes back to that speaker: a short burst
-    of two-voice evidence in the middle of one voice is more often that voice than a second one.
+    Runs that are still weak after all this go back to the first pass's speaker.
     """
     member = {k + j: ab for j, ab in enumerate(pairs)}
     pair_of = {ab: st for st, ab in member.items()}
+
+    def weak(s: int, e: int) -> bool:
+        return e - s < min_len or (e - s < keep and len(set(first[max(s - 1, 0) : e + 1])) == 1)
+
     out = states.copy()
-    for st, s, e in _runs_of(states):
-        if st in member and e - s < min_len:
+    pair_runs = [r for r in _runs_of(states) if r[0] in member]
+    firm = [r for r in pair_runs if not weak(r[1], r[2])]
+    for st, s, e in pair_runs:
+        if e - s < min_len and not any(  # a short piece near a firm run of the same pair stays
+            st2 == st
+            and min(abs(frames[s2] - frames[e - 1]), abs(frames[s] - frames[e2 - 1])) <= bridge
+            for st2, s2, e2 in firm
+        ):
             out[s:e] = first[s:e]
     # flicker in the first pass: a speaker for a moment in the middle of another's speech, with
     # no pause either side, is two voices at once
@@ -789,7 +805,20 @@ def _tidy_overlaps(
             and frames[runs[j + 1][1]] - frames[runs[j][2] - 1] == 1
         ):
             out[runs[j + 1][1] : s] = st
+    # lead-out: the pair, then one of its speakers alone (no pause, within ``lead`` frames),
+    # then the other without a pause: the second never stopped, the stretch is the overlap's end
+    runs = _runs_of(out)
+    for i in range(len(runs) - 2):
+        (st, _, e), (x, s1, e1), (y, s2, _) = runs[i], runs[i + 1], runs[i + 2]
+        if (
+            st in member
+            and {x, y} == set(member[st])
+            and frames[s1] - frames[e - 1] == 1
+            and frames[s2] - frames[e1 - 1] == 1
+            and frames[e1 - 1] - frames[s1] + 1 < lead
+        ):
+            out[s1:e1] = st
     for st, s, e in _runs_of(out):
-        if st in member and e - s < keep and len(set(first[max(s - 1, 0) : e + 1])) == 1:
+        if st in member and weak(s, e):
             out[s:e] = first[s:e]
     return out

@@ -530,6 +530,27 @@ def test_tidy_overlaps_rules() -> None:
     assert _tidy(after_pause, pause_after=200) == after_pause
 
 
+def test_tidy_overlaps_short_pieces_and_lead_out() -> None:
+    # a piece shorter than min_len next to a firm run of the same pair is part of that overlap
+    assert _tidy([0] * 100 + [2] * 20 + [0] * 40 + [2] * 80 + [1] * 100) == (
+        [0] * 100 + [2] * 140 + [1] * 100
+    )
+    # ... but not next to a weak one (short, heard as one voice by the first pass): both go
+    assert _tidy([0] * 100 + [2] * 20 + [0] * 40 + [2] * 50 + [0] * 100, keep=70) == [0] * 310
+    # lead-out: after the pair, one speaker alone for 0.4 s, then the other with no pause: the
+    # other never stopped, so those 0.4 s are overlap too
+    heard = [1] * 220 + [0] * 100  # the first pass heard speaker 1 until the takeover
+    assert _tidy([1] * 100 + [2] * 80 + [1] * 40 + [0] * 100, first=heard) == (
+        [1] * 100 + [2] * 120 + [0] * 100
+    )
+    # ... not across a pause, nor when the one speaker goes on alone for ``lead`` or longer
+    paused = [1] * 100 + [2] * 80 + [1] * 40 + [0] * 100
+    assert _tidy(paused, first=heard, pause_after=220) == paused
+    assert _tidy(paused, first=heard, pause_after=180) == paused
+    long_hold = [1] * 100 + [2] * 80 + [1] * 150 + [0] * 100
+    assert _tidy(long_hold, first=[1] * 330 + [0] * 100) == long_hold
+
+
 def test_tidy_overlaps_short_lone_overlap_needs_first_pass_support() -> None:
     # a 0.5 s overlap in the middle of one speaker's speech, where the first pass heard that
     # speaker alone throughout, is dropped when shorter than ``keep`` (0.7 s) ...
