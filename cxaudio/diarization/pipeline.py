@@ -741,13 +741,13 @@ def _tidy_overlaps(
 
     out = states.copy()
     pair_runs = [r for r in _runs_of(states) if r[0] in member]
-    firm = [r for r in pair_runs if not weak(r[1], r[2])]
+    firm = np.array([r for r in pair_runs if not weak(r[1], r[2])], np.int64).reshape(-1, 3)
+    firm_state, firm_start, firm_end = firm[:, 0], frames[firm[:, 1]], frames[firm[:, 2] - 1]
     for st, s, e in pair_runs:
-        if e - s < min_len and not any(  # a short piece near a firm run of the same pair stays
-            st2 == st
-            and min(abs(frames[s2] - frames[e - 1]), abs(frames[s] - frames[e2 - 1])) <= bridge
-            for st2, s2, e2 in firm
-        ):
+        if e - s >= min_len:
+            continue
+        gap = np.minimum(np.abs(firm_start - frames[e - 1]), np.abs(frames[s] - firm_end))
+        if not ((firm_state == st) & (gap <= bridge)).any():  # a piece near a firm run stays
             out[s:e] = first[s:e]
     # flicker in the first pass: a speaker for a moment in the middle of another's speech, with
     # no pause either side, is two voices at once
@@ -805,7 +805,7 @@ def _tidy_overlaps(
             and frames[runs[j + 1][1]] - frames[runs[j][2] - 1] == 1
         ):
             out[runs[j + 1][1] : s] = st
-    # lead-out: the pair, then one of its speakers alone (no pause, within ``lead`` frames),
+    # lead-out: the pair, then one of its speakers alone (no pause, shorter than ``lead``),
     # then the other without a pause: the second never stopped, the stretch is the overlap's end
     runs = _runs_of(out)
     for i in range(len(runs) - 2):
