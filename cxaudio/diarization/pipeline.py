@@ -69,6 +69,7 @@ class MonoParams:
     vad: str = "energy"  # or "silero" (cxaudio.vad's model: noisier calls, slower)
     activity: ActivityParams = ActivityParams()
     speech_pad_s: float = 0.0  # speech runs are widened by this on both sides
+    turn_pad_s: float = 0.02  # final turns are widened by this into the silence either side
     # overlapped speech: a second Viterbi pass with one state per speaker pair, whose Gaussian is
     # fitted to mixtures (mel powers added) of random frames of the two speakers
     overlap: bool = True
@@ -84,6 +85,7 @@ class MonoParams:
     overlap_flicker_s: float = 1.2  # a first-pass speaker run this short inside another's: both
     overlap_held_s: float = 3.0  # ... and the other's run after it, up to this long, too
     overlap_keep_s: float = 0.7  # shorter overlaps the first pass heard as one voice are dropped
+    overlap_lone_s: float = 1.2  # ... and these, when it heard one voice from pause to pause
 
     def __post_init__(self) -> None:
         if self.vad not in ("energy", "silero"):
@@ -100,8 +102,10 @@ class MonoParams:
             "overlap_flicker_s",
             "overlap_held_s",
             "overlap_keep_s",
+            "overlap_lone_s",
             "overlap_raised_db",
             "speech_pad_s",
+            "turn_pad_s",
         ):
             value = getattr(self, name)
             if not (isinstance(value, int | float) and np.isfinite(value) and value >= 0):
@@ -428,6 +432,7 @@ def _diarize_mono(
     ):
         active = _overlaps(ceps, c0, speech, path, k, wl, sample_idx, sample_mel, dct_all, p)
     _report(hook, "resegmentation", 1, 1)
+    _pad_into_silence(active, round(p.turn_pad_s / FRAME_S))
 
     names = [f"SPK{i + 1}" for i in range(k)]
     turns: list[SpeakerTurn] = []
@@ -454,6 +459,26 @@ def _diarize_mono(
         method="embedding",
         overlap_aware=p.overlap and k <= p.overlap_max_speakers,
     )
+
+
+def _pad_into_silence(active: np.ndarray, pad: int) -> None:
+    """Widen every speaker's runs in ``active`` (speakers × frames) by up to ``pad`` frames on
+    each side, into frames where nobody speaks only: energy onsets and offsets miss the weak
+    start and the decay of a phrase, so the runs come out slightly short."""
+    if pad <= 0:
+        return
+    free = np.logical_not(active.any(axis=0))
+    n = active.shape[1]
+    for row in active:
+        for s, e in mask_to_runs(row):
+            left = free[max(0, s - pad) : s]
+            take = len(left) if left.all() else len(left) - 1 - int(np.flatnonzero(~left)[-1])
+            right = free[e : min(n, e + pad)]
+            give = len(right) if right.all() else int(np.argmin(right))
+            row[s - take : s] = True
+            row[e : e + give] = True
+            free[s - take : s] = False
+            free[e : e + give] = False
 
 
 def _silero_mask(src: Source, n_frames: int, device: str) -> np.ndarray:
@@ -671,6 +696,7 @@ def _overlaps(
         flicker=round(p.overlap_flicker_s / FRAME_S),
         held=round(p.overlap_held_s / FRAME_S),
         keep=round(p.overlap_keep_s / FRAME_S),
+        lone=round(p.overlap_lone_s / FRAME_S),
     )
     active = np.zeros_like(single)
     for i in range(k):
@@ -705,17 +731,21 @@ def _tidy_overlaps(
     flicker: int,
     held: int,
     keep: int = 0,
+    lone: int = 0,
 ) -> np.ndarray:
     """Overlap runs of the second pass, made whole where the evidence flickers.
 
     States ``0..k-1`` are speakers and ``k + j`` is ``pairs[j]``; ``first`` holds the first
     pass's speaker per speech frame. A pair run is *weak* when it is shorter than ``min_len``
     frames, or shorter than ``keep`` frames while the first pass heard one speaker alone
-    throughout it and on the frames either side (a short burst of two-voice evidence in the
-    middle of one voice is more often that voice than a second one); weak runs go back to the
-    first pass's speaker. The per-frame evidence for two voices is weak where one of them is
-    quiet, so one overlap can come out in pieces, or start or end with a part given to the
-    louder voice alone:
+    throughout it and on the frames either side, or shorter than ``lone`` frames while the first
+    pass heard one speaker alone in the whole stretch of speech around it, from pause to pause (a
+    short burst of two-voice evidence in the middle of one voice is more often that voice than a
+    second one: someone who cuts in is heard alone before or after the overlap; this test is
+    made on the pieces before any joining, as a raised voice gives pieces close together); weak
+    runs go back to the first pass's speaker. The per-frame evidence for two voices is weak
+    where one of them is quiet, so one overlap can come out in pieces, or start or end with a
+    part given to the louder voice alone:
 
     - a piece shorter than ``min_len`` within ``bridge`` frames (10 ms each) of a run of the same
       pair that is not weak is kept, to be joined to it;
@@ -726,6 +756,7 @@ def _tidy_overlaps(
       interrupter came in there while the other was still speaking);
     - one of the pair's speakers alone for less than ``lead`` frames right after the pair, with
       the other taking over without a pause, is the end of the overlap (the other never stopped);
+      when the two alternate alone like this several times, all of it, up to ``lead`` frames;
     - flicker in the first pass, a speaker for at most ``flicker`` frames inside another's
       speech with no pause either side, is overlap; when the other then holds on for at most
       ``held`` frames and the first takes over without a pause, that hold is overlap too. (On
@@ -736,11 +767,30 @@ def _tidy_overlaps(
     member = {k + j: ab for j, ab in enumerate(pairs)}
     pair_of = {ab: st for st, ab in member.items()}
 
+    # speech between two pauses ("stretch") in which the first pass heard a single speaker
+    stretch = np.cumsum(np.diff(frames, prepend=frames[:1]) > 1) if len(frames) else frames
+    lo = np.full(len(frames) and stretch[-1] + 1, k, np.int64)
+    hi = np.full(len(lo), -1, np.int64)
+    np.minimum.at(lo, stretch, first)
+    np.maximum.at(hi, stretch, first)
+    one_voice = lo == hi
+
+    def alone(s: int, e: int) -> bool:
+        return e - s < lone and stretch[s] == stretch[e - 1] and bool(one_voice[stretch[s]])
+
     def weak(s: int, e: int) -> bool:
-        return e - s < min_len or (e - s < keep and len(set(first[max(s - 1, 0) : e + 1])) == 1)
+        n = e - s
+        return (
+            n < min_len or (n < keep and len(set(first[max(s - 1, 0) : e + 1])) == 1) or alone(s, e)
+        )
 
     out = states.copy()
-    pair_runs = [r for r in _runs_of(states) if r[0] in member]
+    pair_runs = []
+    for st, s, e in _runs_of(states):
+        if st in member and alone(s, e):  # before joining: pieces in one voice are that voice
+            out[s:e] = first[s:e]
+        elif st in member:
+            pair_runs.append((st, s, e))
     firm = np.array([r for r in pair_runs if not weak(r[1], r[2])], np.int64).reshape(-1, 3)
     firm_state, firm_start, firm_end = firm[:, 0], frames[firm[:, 1]], frames[firm[:, 2] - 1]
     for st, s, e in pair_runs:
@@ -807,17 +857,23 @@ def _tidy_overlaps(
             out[runs[j + 1][1] : s] = st
     # lead-out: the pair, then one of its speakers alone (no pause, shorter than ``lead``),
     # then the other without a pause: the second never stopped, the stretch is the overlap's end
+    # (repeatedly: the two may alternate before the other holds the floor, within ``lead``)
     runs = _runs_of(out)
-    for i in range(len(runs) - 2):
-        (st, _, e), (x, s1, e1), (y, s2, _) = runs[i], runs[i + 1], runs[i + 2]
-        if (
-            st in member
-            and {x, y} == set(member[st])
-            and frames[s1] - frames[e - 1] == 1
-            and frames[s2] - frames[e1 - 1] == 1
-            and frames[e1 - 1] - frames[s1] + 1 < lead
+    i = 0
+    while i < len(runs) - 2:
+        st, _, e = runs[i]
+        j = i + 1
+        while (
+            j + 1 < len(runs)
+            and st in member
+            and {runs[j][0], runs[j + 1][0]} == set(member[st])
+            and frames[runs[j][1]] - frames[runs[j - 1][2] - 1] == 1
+            and frames[runs[j + 1][1]] - frames[runs[j][2] - 1] == 1
+            and frames[runs[j][2] - 1] - frames[runs[i + 1][1]] + 1 < lead
         ):
-            out[s1:e1] = st
+            out[runs[j][1] : runs[j][2]] = st
+            j += 1
+        i = j
     for st, s, e in _runs_of(out):
         if st in member and weak(s, e):
             out[s:e] = first[s:e]

@@ -333,6 +333,8 @@ def test_mono_with_silero_vad() -> None:
         ({"overlap_flicker_s": "1"}, "overlap_flicker_s='1'"),
         ({"overlap_held_s": -3.0}, "overlap_held_s=-3.0"),
         ({"overlap_keep_s": None}, "overlap_keep_s=None"),
+        ({"overlap_lone_s": -1}, "overlap_lone_s=-1"),
+        ({"turn_pad_s": float("inf")}, "turn_pad_s=inf"),
         ({"overlap_raised_db": float("nan")}, "overlap_raised_db=nan"),
     ],
 )
@@ -476,6 +478,7 @@ def _tidy(
     pause_after: int | None = None,
     first: list[int] | None = None,
     keep: int = 0,
+    lone: int = 0,
 ) -> list[int]:
     """``_tidy_overlaps`` for two speakers (states 0, 1; 2 = both), 10 ms frames; the first
     pass's speakers are ``first`` (default: the states with each pair frame given to 0)."""
@@ -496,6 +499,7 @@ def _tidy(
         flicker=120,
         held=300,
         keep=keep,
+        lone=lone,
     )
     return out.tolist()
 
@@ -565,6 +569,56 @@ def test_tidy_overlaps_short_lone_overlap_needs_first_pass_support() -> None:
     assert _tidy(came_in, keep=70, first=[0] * 125 + [1] * 125) == came_in
     # ... or right after it (the first pass's switch at the run's last frame counts)
     assert _tidy(came_in, keep=70, first=[0] * 150 + [1] * 100) == came_in
+
+
+def test_tidy_overlaps_lone_voice_between_pauses() -> None:
+    # a 0.9 s overlap inside a turn where the first pass heard one speaker from pause to pause
+    # (nobody came in before, during or after it) is dropped when shorter than ``lone``
+    turn = [1] * 100 + [0] * 100 + [2] * 90 + [0] * 100
+    paused = {"pause_after": 100}
+    assert _tidy(turn, lone=120, **paused) == [1] * 100 + [0] * 290
+    assert _tidy(turn, **paused) == turn  # lone=0: the rule is off
+    assert _tidy(turn, lone=80, **paused) == turn  # long enough
+    # without the pause, the first pass heard speaker 1 in the same stretch: kept (and the
+    # lead-in rule gives it the second before, where speaker 0 came in)
+    assert _tidy(turn, lone=120) == [1] * 100 + [2] * 190 + [0] * 100
+    # the same with the other voice only after a pause that follows the turn
+    ahead = [0] * 100 + [2] * 90 + [0] * 100 + [1] * 100
+    assert _tidy(ahead, lone=120, pause_after=290) == [0] * 290 + [1] * 100
+    assert _tidy(ahead, lone=120) == [0] * 100 + [2] * 190 + [1] * 100  # kept, with its lead-out
+    # pieces are tested before they are joined: two 0.6 s pieces 0.3 s apart in one voice's
+    # stretch would make a 1.5 s overlap, but each is one voice (a raised voice, not two)
+    pieces = [1] * 100 + [0] * 100 + [2] * 60 + [0] * 30 + [2] * 60 + [0] * 100
+    assert _tidy(pieces, lone=120, **paused) == [1] * 100 + [0] * 350
+    assert _tidy(pieces, **paused) == [1] * 100 + [0] * 100 + [2] * 150 + [0] * 100
+
+
+def test_tidy_overlaps_lead_out_chains() -> None:
+    # after the pair the two speakers alternate alone (0.2 s, then 0.5 s; too short for the
+    # flicker rule) before speaker 0 holds the floor: all 0.7 s are the overlap's end
+    states = [1] * 100 + [2] * 80 + [0] * 20 + [1] * 50 + [0] * 200
+    heard = [1] * 180 + [0] * 20 + [1] * 50 + [0] * 200
+    assert _tidy(states, first=heard) == [1] * 100 + [2] * 150 + [0] * 200
+    # ... only within ``lead`` (1.5 s) in all: 0.2 s + 1.4 s stops after the first
+    slow = [1] * 100 + [2] * 80 + [0] * 20 + [1] * 140 + [0] * 200
+    slow_heard = [1] * 180 + [0] * 20 + [1] * 140 + [0] * 200
+    assert _tidy(slow, first=slow_heard) == [1] * 100 + [2] * 100 + [1] * 140 + [0] * 200
+
+
+def test_pad_into_silence() -> None:
+    active = np.zeros((2, 30), bool)
+    active[0, 5:10] = True  # pause either side
+    active[1, 10:15] = True  # starts right where speaker 0 ends
+    active[0, 16:20] = True  # a 1-frame pause before it
+    active[1, 27:30] = True  # at the end of the call
+    pipeline._pad_into_silence(active, 2)
+    assert np.flatnonzero(active[0]).tolist() == [3, 4, 5, 6, 7, 8, 9, 15, 16, 17, 18, 19, 20, 21]
+    # speaker 1 could not widen into speaker 0's frames, nor into the pause speaker 0 took
+    assert np.flatnonzero(active[1]).tolist() == [10, 11, 12, 13, 14, 25, 26, 27, 28, 29]
+    assert not (active[0] & active[1]).any()
+    unchanged = active.copy()
+    pipeline._pad_into_silence(active, 0)
+    assert np.array_equal(active, unchanged)
 
 
 def test_mono_raised_voice_is_not_overlap() -> None:
