@@ -768,9 +768,10 @@ def _tidy_overlaps(
     pair_of = {ab: st for st, ab in member.items()}
 
     # speech between two pauses ("stretch") in which the first pass heard a single speaker
-    stretch = np.cumsum(np.diff(frames, prepend=frames[:1]) > 1) if len(frames) else frames
-    lo = np.full(len(frames) and stretch[-1] + 1, k, np.int64)
-    hi = np.full(len(lo), -1, np.int64)
+    stretch = np.cumsum(np.diff(frames, prepend=frames[:1]) > 1)
+    n_stretches = int(stretch[-1]) + 1 if len(frames) else 0
+    lo = np.full(n_stretches, k, np.int64)
+    hi = np.full(n_stretches, -1, np.int64)
     np.minimum.at(lo, stretch, first)
     np.maximum.at(hi, stretch, first)
     one_voice = lo == hi
@@ -787,9 +788,11 @@ def _tidy_overlaps(
     out = states.copy()
     pair_runs = []
     for st, s, e in _runs_of(states):
-        if st in member and alone(s, e):  # before joining: pieces in one voice are that voice
+        if st not in member:
+            continue
+        if alone(s, e):  # before joining: pieces in one voice are that voice
             out[s:e] = first[s:e]
-        elif st in member:
+        else:
             pair_runs.append((st, s, e))
     firm = np.array([r for r in pair_runs if not weak(r[1], r[2])], np.int64).reshape(-1, 3)
     firm_state, firm_start, firm_end = firm[:, 0], frames[firm[:, 1]], frames[firm[:, 2] - 1]
@@ -861,11 +864,11 @@ def _tidy_overlaps(
     runs = _runs_of(out)
     i = 0
     while i < len(runs) - 2:
-        st, _, e = runs[i]
+        st = runs[i][0]
         j = i + 1
         while (
-            j + 1 < len(runs)
-            and st in member
+            st in member
+            and j + 1 < len(runs)
             and {runs[j][0], runs[j + 1][0]} == set(member[st])
             and frames[runs[j][1]] - frames[runs[j - 1][2] - 1] == 1
             and frames[runs[j + 1][1]] - frames[runs[j][2] - 1] == 1
