@@ -759,8 +759,10 @@ def _tidy_overlaps(
       when the two alternate alone like this several times, all of it, up to ``lead`` frames;
     - flicker in the first pass, a speaker for at most ``flicker`` frames inside another's
       speech with no pause either side, is overlap; when the other then holds on for at most
-      ``held`` frames and the first takes over without a pause, that hold is overlap too. (On
-      generated calls such flicker occurs only inside overlapped speech.)
+      ``held`` frames and the first takes over without a pause, that hold is overlap too;
+      unless the second pass heard the other speaker alone all through the flicker (a voice
+      raised in anger can pass for another speaker in the first pass, whose models never saw
+      it louder; the second pass's have).
 
     Runs that are still weak after all this go back to the first pass's speaker.
     """
@@ -813,6 +815,8 @@ def _tidy_overlaps(
             and frames[s] - frames[e0 - 1] == 1
             and frames[s1] - frames[e - 1] == 1
         ):
+            continue
+        if (states[s:e] == y0).all():  # the second pass heard the other's (raised) voice alone
             continue
         end = e
         if (  # the other held on, then stopped, and the interrupter took over without a pause

@@ -527,6 +527,11 @@ def test_tidy_overlaps_rules() -> None:
     assert _tidy([1] * 200 + [0] * 50 + [1] * 200) == [1] * 200 + [2] * 50 + [1] * 200
     # ... and when the other held on and then the interrupter took over, all of it
     assert _tidy([1] * 200 + [0] * 50 + [1] * 150 + [0] * 100) == [1] * 200 + [2] * 200 + [0] * 100
+    # ... but not when the second pass heard the other speaker alone all through the flicker
+    # (a raised voice the first pass took for another speaker)
+    flick = [1] * 200 + [0] * 50 + [1] * 200
+    assert _tidy([1] * 450, first=flick) == [1] * 450
+    assert _tidy([1] * 220 + [0] * 30 + [1] * 200, first=flick) == [1] * 200 + [2] * 50 + [1] * 200
     # a longer run is a turn, not a flicker; a flicker after a pause is a turn too
     turn = [1] * 200 + [0] * 200 + [1] * 200
     assert _tidy(turn) == turn
