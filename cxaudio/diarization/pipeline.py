@@ -81,6 +81,7 @@ class MonoParams:
     overlap_energy: bool = True  # log energy in those models (two voices: louder)
     overlap_raised_db: float = 8.0  # speaker models also see their own frames this much louder
     overlap_bridge_s: float = 1.25  # pieces of one overlap this close are joined (_tidy_overlaps)
+    overlap_weak_bridge_s: float = 0.8  # ... this close when both are weak
     overlap_lead_s: float = 1.5  # an overlap's start given to the interrupter alone, at most
     overlap_flicker_s: float = 1.2  # a first-pass speaker run this short inside another's: both
     overlap_held_s: float = 3.0  # ... and the other's run after it, up to this long, too
@@ -98,6 +99,7 @@ class MonoParams:
             "overlap_cost",
             "overlap_min_s",
             "overlap_bridge_s",
+            "overlap_weak_bridge_s",
             "overlap_lead_s",
             "overlap_flicker_s",
             "overlap_held_s",
@@ -692,6 +694,7 @@ def _overlaps(
         pairs,
         min_len=round(p.overlap_min_s / FRAME_S),
         bridge=round(p.overlap_bridge_s / FRAME_S),
+        weak_bridge=round(p.overlap_weak_bridge_s / FRAME_S),
         lead=round(p.overlap_lead_s / FRAME_S),
         flicker=round(p.overlap_flicker_s / FRAME_S),
         held=round(p.overlap_held_s / FRAME_S),
@@ -732,6 +735,7 @@ def _tidy_overlaps(
     held: int,
     keep: int = 0,
     lone: int = 0,
+    weak_bridge: int | None = None,
 ) -> np.ndarray:
     """Overlap runs of the second pass, made whole where the evidence flickers.
 
@@ -750,7 +754,9 @@ def _tidy_overlaps(
     - a piece shorter than ``min_len`` within ``bridge`` frames (10 ms each) of a run of the same
       pair that is not weak is kept, to be joined to it;
     - two runs of the same pair at most ``bridge`` frames apart, with only its two speakers in
-      between, are one run;
+      between, are one run; at most ``weak_bridge`` apart when both are weak (a long line of
+      one voice can give short two-voice pieces at a steady pace, about a second apart, and
+      joined they would pass for an overlap);
     - a stretch of at most ``lead`` frames where the two speakers take turns alone, with no pause
       between the speaker who was talking and the pair, is the start of the overlap (the
       interrupter came in there while the other was still speaking);
@@ -766,6 +772,8 @@ def _tidy_overlaps(
 
     Runs that are still weak after all this go back to the first pass's speaker.
     """
+    if weak_bridge is None:
+        weak_bridge = bridge
     member = {k + j: ab for j, ab in enumerate(pairs)}
     pair_of = {ab: st for st, ab in member.items()}
 
@@ -829,7 +837,7 @@ def _tidy_overlaps(
         if (out[s:end] < k).all():
             out[s:end] = pair_of[(min(x, y0), max(x, y0))]
     runs = _runs_of(out)
-    for i, (st, s, _e) in enumerate(runs):
+    for i, (st, s, e) in enumerate(runs):
         if st not in member:
             continue
         a, b = member[st]
@@ -841,7 +849,8 @@ def _tidy_overlaps(
             j >= 0
             and j < i - 1
             and runs[j][0] == st
-            and frames[s] - frames[runs[j][2] - 1] <= bridge
+            and frames[s] - frames[runs[j][2] - 1]
+            <= (weak_bridge if weak(runs[j][1], runs[j][2]) and weak(s, e) else bridge)
         ):
             out[runs[j][2] : s] = st
             continue

@@ -334,6 +334,7 @@ def test_mono_with_silero_vad() -> None:
         ({"overlap_held_s": -3.0}, "overlap_held_s=-3.0"),
         ({"overlap_keep_s": None}, "overlap_keep_s=None"),
         ({"overlap_lone_s": -1}, "overlap_lone_s=-1"),
+        ({"overlap_weak_bridge_s": float("nan")}, "overlap_weak_bridge_s=nan"),
         ({"turn_pad_s": float("inf")}, "turn_pad_s=inf"),
         ({"overlap_raised_db": float("nan")}, "overlap_raised_db=nan"),
     ],
@@ -479,6 +480,7 @@ def _tidy(
     first: list[int] | None = None,
     keep: int = 0,
     lone: int = 0,
+    weak_bridge: int | None = None,
 ) -> list[int]:
     """``_tidy_overlaps`` for two speakers (states 0, 1; 2 = both), 10 ms frames; the first
     pass's speakers are ``first`` (default: the states with each pair frame given to 0)."""
@@ -500,6 +502,7 @@ def _tidy(
         held=300,
         keep=keep,
         lone=lone,
+        weak_bridge=weak_bridge,
     )
     return out.tolist()
 
@@ -574,6 +577,20 @@ def test_tidy_overlaps_short_lone_overlap_needs_first_pass_support() -> None:
     assert _tidy(came_in, keep=70, first=[0] * 125 + [1] * 125) == came_in
     # ... or right after it (the first pass's switch at the run's last frame counts)
     assert _tidy(came_in, keep=70, first=[0] * 150 + [1] * 100) == came_in
+
+
+def test_tidy_overlaps_weak_pieces_bridge_only_when_close() -> None:
+    # two 0.4 s pieces 0.9 s apart inside one speaker's speech, each heard by the first pass as
+    # that speaker alone (weak): joined by the 1 s bridge they would make a 1.7 s overlap ...
+    pieces = [0] * 100 + [2] * 40 + [0] * 90 + [2] * 40 + [0] * 100
+    joined = [0] * 100 + [2] * 170 + [0] * 100
+    assert _tidy(pieces, keep=70) == joined
+    # ... but two weak pieces are joined only within ``weak_bridge``: both go
+    assert _tidy(pieces, keep=70, weak_bridge=60) == [0] * 370
+    assert _tidy(pieces, keep=70, weak_bridge=95) == joined
+    # a weak piece is still joined to a firm run of the same pair within ``bridge``
+    firm = [0] * 100 + [2] * 40 + [0] * 90 + [2] * 80 + [1] * 100
+    assert _tidy(firm, keep=70, weak_bridge=60) == [0] * 100 + [2] * 210 + [1] * 100
 
 
 def test_tidy_overlaps_lone_voice_between_pauses() -> None:
