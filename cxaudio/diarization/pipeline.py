@@ -35,11 +35,13 @@ from typing import Any
 import numpy as np
 
 from ..errors import ParameterError
+from ..features.pitch import pitch
 from ..types import Diarization, SpeakerTurn
 from . import _frontend as fe
 from ._audio import Source, open_source, rechunk
 from ._gmm import fit_diag_gmm
 from ._kernels import block_energy_db, viterbi, viterbi_costs
+from ._overlap_model import load_overlap_model, overlap_features, smooth
 from .activity import ActivityParams, channel_activity, mask_to_runs, smooth_mask, speech_threshold
 from .cluster import METHODS, check_speaker_counts, cluster
 from .embedding import check_device, get_encoder
@@ -87,6 +89,12 @@ class MonoParams:
     overlap_held_s: float = 3.0  # ... and the other's run after it, up to this long, too
     overlap_keep_s: float = 0.7  # shorter overlaps the first pass heard as one voice are dropped
     overlap_lone_s: float = 1.2  # ... and these, when it heard one voice from pause to pause
+    # a small trained detector (models/overlap) reads the evidence of both passes in context and
+    # adds the overlaps they found too short or missed (a voice going on quietly under another)
+    overlap_model: bool = True
+    overlap_model_threshold: float = 0.5  # probability of two voices, per speech frame ...
+    overlap_model_smooth_s: float = 0.5  # ... averaged over this span around it
+    overlap_model_min_s: float = 0.5  # shorter runs above the threshold are left alone
 
     def __post_init__(self) -> None:
         if self.vad not in ("energy", "silero"):
@@ -105,6 +113,8 @@ class MonoParams:
             "overlap_held_s",
             "overlap_keep_s",
             "overlap_lone_s",
+            "overlap_model_min_s",
+            "overlap_model_smooth_s",
             "overlap_raised_db",
             "speech_pad_s",
             "turn_pad_s",
@@ -124,6 +134,14 @@ class MonoParams:
             raise ParameterError(
                 f"MonoParams.overlap_sample_frames={self.overlap_sample_frames!r} must be an "
                 "int >= 100"
+            )
+        if not (
+            isinstance(self.overlap_model_threshold, int | float)
+            and 0 < self.overlap_model_threshold < 1
+        ):
+            raise ParameterError(
+                f"MonoParams.overlap_model_threshold={self.overlap_model_threshold!r} must be a "
+                "probability in (0, 1)"
             )
         if not 20 <= self.window_frames <= 1000:
             raise ParameterError(
@@ -432,7 +450,10 @@ def _diarize_mono(
         and k <= p.overlap_max_speakers
         and len(sample_mel)
     ):
-        active = _overlaps(ceps, c0, speech, path, k, wl, sample_idx, sample_mel, dct_all, p)
+        hz, periodicity = _pitch_track(src, n_frames) if p.overlap_model else (None, None)
+        active = _overlaps(
+            ceps, c0, speech, path, k, wl, sample_idx, sample_mel, dct_all, p, hz, periodicity
+        )
     _report(hook, "resegmentation", 1, 1)
     _pad_into_silence(active, round(p.turn_pad_s / FRAME_S))
 
@@ -461,6 +482,27 @@ def _diarize_mono(
         method="embedding",
         overlap_aware=p.overlap and k <= p.overlap_max_speakers,
     )
+
+
+def _pitch_track(src: Source, n_frames: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pitch (Hz, NaN where unvoiced) and YIN periodicity per 10 ms frame, at 8 kHz (telephone
+    band; a quarter of the work at 16 kHz), block by block (bounded memory on long calls)."""
+    sr, hop, context = 8000, 80, 400
+    f0 = np.full(n_frames, np.nan, np.float32)
+    periodicity = np.zeros(n_frames, np.float32)
+    t0 = 0
+    for y, left, right in rechunk(src.blocks(sr=sr, mono=True), hop * CHUNK_FRAMES, context):
+        lead = 0 if left is None else len(left)
+        x = np.concatenate([y[:0] if c is None else c for c in (left, y, right)])
+        hz, _, prob = pitch(x, sr, fmin=60.0, fmax=400.0, hop_length=hop)
+        a = lead // hop
+        n = min(-(-len(y) // hop), n_frames - t0)
+        if n <= 0:
+            break
+        f0[t0 : t0 + n] = hz[a : a + n]
+        periodicity[t0 : t0 + n] = prob[a : a + n]
+        t0 += n
+    return f0, periodicity
 
 
 def _pad_into_silence(active: np.ndarray, pad: int) -> None:
@@ -627,6 +669,8 @@ def _overlaps(
     sample_mel: np.ndarray,
     dct_all: np.ndarray,
     p: MonoParams,
+    f0: np.ndarray | None = None,
+    periodicity: np.ndarray | None = None,
 ) -> np.ndarray:
     """Speaker activity ``(k, frames)`` where a frame may hold two speakers.
 
@@ -685,9 +729,9 @@ def _overlaps(
     for c in cost:
         np.fill_diagonal(c, 0.0)
     gaps = (np.diff(frames, prepend=frames[0]) > 1).astype(np.int8)
-    states = viterbi_costs(full, cost, gaps)
+    raw = viterbi_costs(full, cost, gaps)
     states = _tidy_overlaps(
-        states,
+        raw,
         frames,
         path[frames],
         k,
@@ -701,6 +745,11 @@ def _overlaps(
         keep=round(p.overlap_keep_s / FRAME_S),
         lone=round(p.overlap_lone_s / FRAME_S),
     )
+    if p.overlap_model and f0 is not None and periodicity is not None:
+        x = overlap_features(
+            full, k, frames, path[frames], raw, c0[frames], f0[frames], periodicity[frames]
+        )
+        states = _add_detected_overlaps(states, x, full, frames, k, pairs, p)
     active = np.zeros_like(single)
     for i in range(k):
         active[i, frames[states == i]] = True
@@ -709,6 +758,79 @@ def _overlaps(
         active[a, both] = True
         active[b, both] = True
     return active
+
+
+def _add_detected_overlaps(
+    states: np.ndarray,
+    features: np.ndarray,
+    loglik: np.ndarray,
+    frames: np.ndarray,
+    k: int,
+    pairs: list[tuple[int, int]],
+    p: MonoParams,
+) -> np.ndarray:
+    """``states`` with the overlaps of the trained detector added: every run of speech frames
+    at least ``overlap_model_min_s`` long whose probability of two voices, averaged over
+    ``overlap_model_smooth_s``, reaches ``overlap_model_threshold`` becomes a pair run (joined
+    to a pair run it touches, whose pair it keeps; else the pair the second pass scored highest
+    over the run), and led in as :func:`_lead_in` says."""
+    lead = round(p.overlap_lead_s / FRAME_S)
+    prob = smooth(
+        load_overlap_model().probability(features), round(p.overlap_model_smooth_s / FRAME_S)
+    )
+    hit = (prob >= p.overlap_model_threshold).astype(np.int64)
+    min_len = round(p.overlap_model_min_s / FRAME_S)
+    out = states.copy()
+    added = np.zeros(len(out), bool)
+    for v, s, e in _runs_of(hit):
+        if not v or e - s < min_len:
+            continue
+        inside = out[s:e]
+        if (inside >= k).any():
+            pair = int(np.bincount(inside[inside >= k]).argmax())
+        else:
+            pair = k + int(loglik[s:e, k:].sum(axis=0).argmax())
+        out[s:e] = pair
+        added[s:e] = True
+    # as the rules do for theirs: the stretch of one speaker alone that leads into an added
+    # overlap from the other's speech is its start
+    runs = _runs_of(out)
+    for i, (st, s, e) in enumerate(runs):
+        if st >= k and added[s:e].any():
+            start = _lead_in(runs, i, frames, pairs[st - k], lead)
+            if start is not None:
+                out[start:s] = st
+    return out
+
+
+def _lead_in(
+    runs: list[tuple[int, int, int]],
+    i: int,
+    frames: np.ndarray,
+    pair: tuple[int, int],
+    lead: int,
+) -> int | None:
+    """Where the overlap of pair run ``runs[i]`` really started: the speaker that was talking,
+    then (no pause, within ``lead`` frames) a stretch of the two speakers alone, then the pair;
+    the stretch is the overlap's start (the interrupter came in while the other still spoke).
+    None when the run is not led in like this."""
+    s = runs[i][1]
+    j = i - 1
+    while (
+        j >= 0
+        and runs[j][0] in pair
+        and frames[runs[j + 1][1]] - frames[runs[j][2] - 1] == 1
+        and frames[s] - frames[runs[j][1]] <= lead
+    ):
+        j -= 1
+    if (
+        j >= 0
+        and j < i - 1
+        and runs[j][0] in pair
+        and frames[runs[j + 1][1]] - frames[runs[j][2] - 1] == 1
+    ):
+        return runs[j + 1][1]
+    return None
 
 
 def _runs_of(states: np.ndarray) -> list[tuple[int, int, int]]:
@@ -854,23 +976,9 @@ def _tidy_overlaps(
         ):
             out[runs[j][2] : s] = st
             continue
-        # lead-in: the speaker that was talking, then (no pause, within ``lead`` frames) a
-        # stretch of the two speakers alone, then the pair: the stretch is the overlap's start
-        j = i - 1
-        while (
-            j >= 0
-            and runs[j][0] in (a, b)
-            and frames[runs[j + 1][1]] - frames[runs[j][2] - 1] == 1
-            and frames[s] - frames[runs[j][1]] <= lead
-        ):
-            j -= 1
-        if (
-            j >= 0
-            and j < i - 1
-            and runs[j][0] in (a, b)
-            and frames[runs[j + 1][1]] - frames[runs[j][2] - 1] == 1
-        ):
-            out[runs[j + 1][1] : s] = st
+        start = _lead_in(runs, i, frames, (a, b), lead)
+        if start is not None:
+            out[start:s] = st
     # lead-out: the pair, then one of its speakers alone (no pause, shorter than ``lead``),
     # then the other without a pause: the second never stopped, the stretch is the overlap's end
     # (repeatedly: the two may alternate before the other holds the floor, within ``lead``)

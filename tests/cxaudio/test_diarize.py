@@ -337,6 +337,8 @@ def test_mono_with_silero_vad() -> None:
         ({"overlap_weak_bridge_s": float("nan")}, "overlap_weak_bridge_s=nan"),
         ({"turn_pad_s": float("inf")}, "turn_pad_s=inf"),
         ({"overlap_raised_db": float("nan")}, "overlap_raised_db=nan"),
+        ({"overlap_model_threshold": 1.0}, "overlap_model_threshold=1.0"),
+        ({"overlap_model_min_s": -0.5}, "overlap_model_min_s=-0.5"),
     ],
 )
 def test_bad_mono_params(kwargs: dict, match: str) -> None:
@@ -424,6 +426,10 @@ def test_mono_overlap_goes_to_both_speakers() -> None:
     # most of the overlapped time is given to both speakers, little is invented
     assert 0.5 * true_ov <= found <= 1.3 * true_ov
     assert der(ref, d) < der(ref, off) - 0.02
+    # the trained detector adds overlap the rules found too short or missed: closer to the truth
+    rules = cxaudio.diarize(audio, SR, params=pipeline.MonoParams(overlap_model=False))
+    assert abs(found - true_ov) < abs(_overlap_s(rules) - true_ov)
+    assert der(ref, d) < der(ref, rules)
     # one Gaussian per state instead of a mixture: coarser, still finds most of the overlap
     coarse = cxaudio.diarize(audio, SR, params=pipeline.MonoParams(overlap_components=1))
     assert 0.5 * true_ov <= _overlap_s(coarse) <= 1.3 * true_ov
@@ -655,3 +661,110 @@ def test_mono_raised_voice_is_not_overlap() -> None:
     assert _overlap_s(d) < 0.5
     m = cxaudio.metrics.conversation_metrics(d)
     assert m.interruptions_agent == 0 and m.interruptions_customer == 0
+
+
+# the trained overlap detector (models/overlap)
+
+
+def test_overlap_features_see_the_pitch_jump_between_two_voices() -> None:
+    from cxaudio.diarization._overlap_model import FEATURE_NAMES, overlap_features
+
+    n, k = 1000, 2
+    frames = np.arange(n)
+    first = np.array([0] * 500 + [1] * 500)
+    f0 = np.where(first == 0, 200.0, 100.0).astype(np.float32)  # an octave apart
+    f0[200:300:2] = 100.0  # speaker 1's pitch every other frame inside speaker 0's turn
+    loglik = np.zeros((n, 3))
+    loglik[np.arange(n), first] = 5.0
+    x = overlap_features(
+        loglik, k, frames, first, first, np.zeros(n), f0, np.full(n, 0.8, np.float32)
+    )
+    assert x.shape == (n, len(FEATURE_NAMES)) and np.isfinite(x).all()
+    col = dict(zip(FEATURE_NAMES, x.T, strict=True))
+    assert np.allclose(col["pitch_separation"], 1.0)  # 12 semitones
+    assert col["pitch_other_31"][250] == pytest.approx(0.5, abs=0.05)
+    assert col["pitch_other_31"][100] == 0.0 and col["pitch_other_31"][800] == 0.0
+    assert col["pitch_switches_51"][250] > 2.0 and col["pitch_switches_51"][100] == 0.0
+    assert col["margin_1"][0] == pytest.approx(-0.5)  # the pair lost by 5 nats
+    # unvoiced everywhere: the pitch columns are zero, nothing breaks
+    quiet = np.full(n, np.nan, np.float32)
+    y = overlap_features(loglik, k, frames, first, first, np.zeros(n), quiet, quiet * 0)
+    assert (y[:, FEATURE_NAMES.index("pitch_separation")] == 0).all()
+
+
+def test_detected_overlaps_become_pair_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cxaudio.diarization import _overlap_model as om
+
+    # a model whose probability follows the first feature alone (a steep logistic)
+    f = len(om.FEATURE_NAMES)
+    w1 = np.zeros((f, 1), np.float32)
+    w1[0, 0] = 1.0
+    sharp = om.OverlapModel(
+        mean=np.zeros(f, np.float32),
+        std=np.ones(f, np.float32),
+        w1=w1,
+        b1=np.zeros(1, np.float32),
+        w2=np.array([40.0], np.float32),
+        b2=-20.0,
+        features=om.FEATURE_NAMES,
+    )
+    monkeypatch.setattr(pipeline, "load_overlap_model", lambda: sharp)
+    n, k = 600, 2
+    x = np.zeros((n, f), np.float32)
+    x[100:180, 0] = 1.0  # 0.8 s of two voices
+    x[300:330, 0] = 1.0  # 0.3 s: shorter than overlap_model_min_s
+    x[450:520, 0] = 1.0  # 0.7 s touching a pair run found by the rules
+    states = np.array([0] * 250 + [1] * 250 + [2] * 50 + [1] * 50)  # 1 alone 2 s: no lead-in
+    loglik = np.zeros((n, 3))
+    frames, pairs = np.arange(n), [(0, 1)]
+    p = pipeline.MonoParams(overlap_model_smooth_s=0.0)
+    out = pipeline._add_detected_overlaps(states, x, loglik, frames, k, pairs, p)
+    want = states.copy()
+    want[100:180] = 2
+    want[450:520] = 2  # joined to the rules' run
+    assert out.tolist() == want.tolist()
+    longer = pipeline.MonoParams(overlap_model_min_s=0.75, overlap_model_smooth_s=0.0)
+    got = pipeline._add_detected_overlaps(states, x, loglik, frames, k, pairs, longer)
+    assert got.tolist() == np.where(np.arange(n) < 300, want, states).tolist()  # 0.7 s: left
+    # averaged over 0.5 s, the 0.3 s run stays too short (0.1 s at most above 0.5)
+    smoothed = pipeline._add_detected_overlaps(
+        states, x, loglik, frames, k, pairs, pipeline.MonoParams()
+    )
+    assert (smoothed[200:440] == states[200:440]).all()
+    assert (smoothed[100:180] == 2).all() and (smoothed[:90] == 0).all()
+    # led in: speaker 1 talking, speaker 0 alone for 0.4 s without a pause, then the detected
+    # overlap: speaker 0 came in while 1 still spoke, the 0.4 s are the overlap's start
+    led = np.array([1] * 200 + [0] * 400)
+    x2 = np.zeros((n, f), np.float32)
+    x2[240:320, 0] = 1.0
+    got = pipeline._add_detected_overlaps(led, x2, loglik, frames, k, pairs, p)
+    assert got.tolist() == [1] * 200 + [2] * 120 + [0] * 280
+    paused = np.concatenate([np.arange(200), np.arange(230, 630)])  # a pause before speaker 0
+    got = pipeline._add_detected_overlaps(led, x2, loglik, paused, k, pairs, p)
+    assert got.tolist() == [1] * 200 + [0] * 40 + [2] * 80 + [0] * 280
+
+
+def test_overlap_model_file_is_the_manifests() -> None:
+    from cxaudio.diarization._overlap_model import FEATURE_NAMES, load_overlap_model
+
+    model = load_overlap_model()
+    assert model.features == FEATURE_NAMES
+    assert model.w1.shape == (len(FEATURE_NAMES), model.b1.shape[0])
+    prob = model.probability(np.zeros((3, len(FEATURE_NAMES)), np.float32))
+    assert ((prob > 0) & (prob < 1)).all()
+
+
+def test_pitch_track_in_blocks_equals_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cxaudio.diarization._audio import open_source
+
+    audio, _ = make_call(6, duration_s=20.0, leak_db=None)
+    mono = audio.sum(axis=0).astype(np.float32)
+    hz, _, prob = cxaudio.pitch(mono, SR, fmin=60.0, fmax=400.0, hop_length=80)
+    n = len(hz)
+    monkeypatch.setattr(pipeline, "CHUNK_FRAMES", 230)  # 2.3 s blocks
+    got_hz, got_prob = pipeline._pitch_track(open_source(mono, SR), n)
+    voiced = np.isfinite(hz)
+    assert voiced.mean() > 0.3
+    assert (np.isfinite(got_hz) == voiced).mean() > 0.995  # voicing hysteresis at block edges
+    both = voiced & np.isfinite(got_hz)
+    assert np.allclose(got_hz[both], hz[both]) and np.allclose(got_prob, prob)
