@@ -73,43 +73,57 @@ def overlap_features(
 
     ``loglik`` holds the second pass's scores per speech frame and state (``k`` speakers, then
     the pairs), ``first`` the first pass's speaker, ``states`` the second pass's path (before
-    ``_tidy_overlaps``: the detector weighs the evidence, not the rules' reading of it); ``c0`` is the log energy of each speech frame,
-    ``f0`` its pitch in Hz (NaN where unvoiced) and ``periodicity`` YIN's ``1 - d'``.
+    ``_tidy_overlaps``: the detector weighs the evidence, not the rules' reading of it); ``c0``
+    is the log energy of each speech frame, ``f0`` its pitch in Hz (NaN where unvoiced) and
+    ``periodicity`` YIN's ``1 - d'``.
     """
     n = len(frames)
     if n == 0:
         return np.zeros((0, len(FEATURE_NAMES)), np.float32)
+    # the inputs of the smoothed columns, in float32 (long calls: a few arrays of every frame)
     single = np.sort(loglik[:, :k], axis=1)
-    pair = loglik[:, k:].max(axis=1)
-    margin = np.clip(pair - single[:, -1], -30.0, 30.0) / 10.0
-    confidence = np.clip(single[:, -1] - single[:, -2], 0.0, 60.0) / 20.0 if k > 1 else margin * 0
+    margin = (np.clip(loglik[:, k:].max(axis=1) - single[:, -1], -30.0, 30.0) / 10.0).astype(
+        np.float32
+    )
+    confidence = (
+        (np.clip(single[:, -1] - single[:, -2], 0.0, 60.0) / 20.0).astype(np.float32)
+        if k > 1
+        else margin * 0
+    )
+    del single
     e = c0.astype(np.float64)
     scale = float(np.std(e)) or 1.0
-    energy = (e - np.median(e)) / scale
+    energy = ((e - np.median(e)) / scale).astype(np.float32)
     speaker_mean = np.zeros(k)
     for i in range(k):
         own = first == i
         speaker_mean[i] = e[own].mean() if own.any() else np.median(e)
-    energy_speaker = (e - speaker_mean[np.clip(first, 0, k - 1)]) / scale
-    switch = np.concatenate([[0.0], (np.diff(first) != 0).astype(np.float64)])
-    in_pair = (states >= k).astype(np.float64)
+    energy_speaker = ((e - speaker_mean[np.clip(first, 0, k - 1)]) / scale).astype(np.float32)
+    del e
+    switch = np.concatenate([[0.0], (np.diff(first) != 0)]).astype(np.float32)
+    in_pair = (states >= k).astype(np.float32)
+    cols = [margin, confidence, energy, energy_speaker, switch, in_pair]
+    spans = [_MARGIN_SPANS, (31,), _ENERGY_SPANS, (31,), _SWITCH_SPANS, _PAIR_SPANS]
+    out = np.empty((n, len(FEATURE_NAMES)), np.float32)  # filled column by column: long calls
+    j = 0
+    for x, ws in zip(cols, spans, strict=True):
+        for w in ws:
+            out[:, j] = smooth(x, w) * (w / 10.0 if x is switch else 1.0)
+            j += 1
+    del cols, margin, confidence, energy, energy_speaker, switch, in_pair
     gap = np.diff(frames, prepend=frames[0] - 1) > 1  # a pause right before this frame
     idx = np.arange(n)
     last = np.maximum.accumulate(np.where(gap | (idx == 0), idx, 0))
-    nxt_start = np.where(np.concatenate([gap[1:], [True]]), idx, n)
-    nxt = np.minimum.accumulate(nxt_start[::-1])[::-1]
-    before = np.log1p(idx - last) / 7.0
-    after = np.log1p(nxt - idx) / 7.0
-    stretch = np.log1p(nxt - last + 1) / 7.0
-    cols = [smooth(margin, w) for w in _MARGIN_SPANS]
-    cols.append(smooth(confidence, 31))
-    cols += [smooth(energy, w) for w in _ENERGY_SPANS]
-    cols.append(smooth(energy_speaker, 31))
-    cols += [smooth(switch, w) * w / 10.0 for w in _SWITCH_SPANS]
-    cols += [smooth(in_pair, w) for w in _PAIR_SPANS]
-    cols += [before, after, stretch]
-    cols += _pitch_columns(k, first, f0, periodicity)
-    return np.stack([np.asarray(c, np.float32) for c in cols], axis=1)
+    nxt = np.minimum.accumulate(np.where(np.concatenate([gap[1:], [True]]), idx, n)[::-1])[::-1]
+    out[:, j] = np.log1p(idx - last) / 7.0  # pause before
+    out[:, j + 1] = np.log1p(nxt - idx) / 7.0  # pause after
+    out[:, j + 2] = np.log1p(nxt - last + 1) / 7.0  # stretch
+    j += 3
+    del idx, last, nxt
+    for c in _pitch_columns(k, first, f0, periodicity):
+        out[:, j] = c
+        j += 1
+    return out
 
 
 def _pitch_columns(
@@ -164,8 +178,10 @@ class OverlapModel:
 
     def probability(self, x: np.ndarray) -> np.ndarray:
         """Probability of overlapped speech for each row of features ``x``."""
-        h = np.tanh(((x - self.mean) / self.std) @ self.w1 + self.b1)
-        z = h @ self.w2 + self.b2
+        z = np.empty(len(x), np.float32)
+        for a in range(0, len(x), 65536):  # in blocks: bounded memory on long calls
+            h = np.tanh(((x[a : a + 65536] - self.mean) / self.std) @ self.w1 + self.b1)
+            z[a : a + 65536] = h @ self.w2 + self.b2
         return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
 
 
