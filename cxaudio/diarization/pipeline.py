@@ -745,7 +745,7 @@ def _overlaps(
         keep=round(p.overlap_keep_s / FRAME_S),
         lone=round(p.overlap_lone_s / FRAME_S),
     )
-    if p.overlap_model and f0 is not None and periodicity is not None:
+    if f0 is not None and periodicity is not None:  # the detector is on (MonoParams)
         x = overlap_features(
             full, k, frames, path[frames], raw, c0[frames], f0[frames], periodicity[frames]
         )

@@ -36,11 +36,19 @@ VERSION = "1.0.0"
 HIDDEN = 32
 POSITIVE_REPEAT = 4
 
-_seen: list[np.ndarray] = []
+_seen: list[tuple[np.ndarray, np.ndarray]] = []
 
 
-def _record(states: np.ndarray, features: np.ndarray, *args: object, **kw: object) -> np.ndarray:
-    _seen.append(features)
+def _record(
+    states: np.ndarray,
+    features: np.ndarray,
+    loglik: np.ndarray,
+    frames: np.ndarray,
+    *args: object,
+) -> np.ndarray:
+    """Stands in for ``pipeline._add_detected_overlaps``: keeps the features and their frames,
+    adds nothing."""
+    _seen.append((features, frames))
     return states
 
 
@@ -56,23 +64,12 @@ def _truth(rttm: Path, n: int) -> np.ndarray:
 def _frames_of(wav: Path) -> tuple[np.ndarray, np.ndarray] | None:
     """Features and labels of the speech frames of one mono call (None: no overlap pass)."""
     _seen.clear()
-    spy: dict[str, np.ndarray] = {}
-    tidy = pipeline._tidy_overlaps
-
-    def keep_frames(states: np.ndarray, frames: np.ndarray, *a: object, **kw: object) -> np.ndarray:
-        spy["frames"] = frames
-        return tidy(states, frames, *a, **kw)
-
-    pipeline._tidy_overlaps = keep_frames
-    try:
-        pipeline.diarize(str(wav))
-    finally:
-        pipeline._tidy_overlaps = tidy
-    if not _seen or "frames" not in spy:
+    pipeline.diarize(str(wav))
+    if not _seen:
         return None
-    frames = spy["frames"]
+    x, frames = _seen[-1]
     y = _truth(wav.with_name(wav.name.replace(".wav", ".rttm")), int(frames[-1]) + 2)[frames]
-    return _seen[-1], y
+    return x, y
 
 
 def _archive(seed: int, workers: int) -> Path:

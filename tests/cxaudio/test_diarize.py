@@ -744,6 +744,29 @@ def test_detected_overlaps_become_pair_runs(monkeypatch: pytest.MonkeyPatch) -> 
     assert got.tolist() == [1] * 200 + [0] * 40 + [2] * 80 + [0] * 280
 
 
+def test_overlap_model_for_other_features_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from cxaudio.diarization import _overlap_model as om
+    from cxvoc.modelfiles import ModelFileError, sha256_file
+
+    folder = tmp_path / "overlap"
+    folder.mkdir()
+    with open(folder / "overlap.npz", "wb") as fh:
+        np.savez(fh, features=np.array(["margin_1", "energy_9"]))
+    manifest = {"name": "overlap", "file": "overlap.npz", "sha256": sha256_file(fh.name)}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    monkeypatch.setenv("CX_MODELS_DIR", str(tmp_path))
+    om.load_overlap_model.cache_clear()
+    try:
+        with pytest.raises(ModelFileError, match=r"overlap\.npz.*retrain with models/overlap"):
+            om.load_overlap_model()
+    finally:
+        om.load_overlap_model.cache_clear()
+
+
 def test_overlap_model_file_is_the_manifests() -> None:
     from cxaudio.diarization._overlap_model import FEATURE_NAMES, load_overlap_model
 
