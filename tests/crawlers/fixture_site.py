@@ -1,4 +1,4 @@
-"""A generated fixture site and a local HTTP server for tests and benchmarks (no network).
+"""The crawler tests' fixture site and a local HTTP server for tests and benchmarks (no network).
 
 :class:`FixtureSite` builds a Vietnamese news/forum/review site of a few hundred pages with known
 ground truth: an RSS feed of articles with comments, an Atom feed, a XenForo-style forum with
