@@ -23,8 +23,8 @@ from crawlers.pipelines import (
 from crawlers.seen import SqliteSeenStore, item_key, open_seen_store
 from crawlers.sources import parse_sources
 from crawlers.spiders import SPIDERS
-from tests.crawlers.fixture_site import encode_cp1258
 from cxvoc import make_record_id, open_store, pseudonymize
+from tests.crawlers.fixture_site import encode_cp1258
 
 
 def make_crawler(tmp_path: Path, **settings: Any) -> Any:
