@@ -37,6 +37,7 @@ class SocialItem(scrapy.Item):
     analysis_text = scrapy.Field()
     brands = scrapy.Field()
     keywords = scrapy.Field()
+    fingerprint = scrapy.Field()  # masked analysis text: the near-duplicate index's key text
 
 
 class PageDone(scrapy.Item):

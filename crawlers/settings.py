@@ -67,3 +67,4 @@ CX_AUTHOR_SALT = None  # salt of the author pseudonyms (required)
 CX_NEAR_DUP_THRESHOLD = 0.9
 CX_TEXT_OPS = "crawlers.textops:cxtext_ops"
 CX_CONFIG_HASH = None
+CX_MIN_YIELD_RATIO = 0.25  # a source below this share of its usual yield is reported

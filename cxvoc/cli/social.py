@@ -75,8 +75,19 @@ def crawl(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the crawl result as JSON.")
     ] = False,
+    allow_empty: Annotated[
+        bool,
+        typer.Option(
+            "--allow-empty",
+            help="Exit 0 even when a source yields nothing or far fewer items than usual.",
+        ),
+    ] = False,
 ) -> None:
-    """Crawl every configured source (incremental, polite, resumable) into the store."""
+    """Crawl every configured source (incremental, polite, resumable) into the store.
+
+    Exits 1 when a source yields nothing, or far fewer items than its recent runs (named in
+    the summary under "problems"), unless --allow-empty is given.
+    """
     import logging
 
     from crawlers import crawl as run_crawl
@@ -111,12 +122,17 @@ def crawl(
     summary = result.serialize()
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
-        return
-    typer.echo(f"stored {summary['stored']:,} records into {out}")
-    for title in ("dropped", "malformed", "incremental"):
-        if summary[title]:
-            typer.echo(f"{title}: " + ", ".join(f"{k}={v}" for k, v in summary[title].items()))
-    typer.echo("finished: " + ", ".join(f"{k}={v}" for k, v in summary["finish_reasons"].items()))
+    else:
+        typer.echo(f"stored {summary['stored']:,} records into {out}")
+        for title in ("dropped", "malformed", "incremental"):
+            if summary[title]:
+                typer.echo(f"{title}: " + ", ".join(f"{k}={v}" for k, v in summary[title].items()))
+        reasons = summary["finish_reasons"]
+        typer.echo("finished: " + ", ".join(f"{k}={v}" for k, v in reasons.items()))
+    for name, problem in result.problems.items():
+        typer.echo(f"problem: source {name} {problem}", err=True)
+    if result.problems and not allow_empty:
+        raise typer.Exit(code=1)
 
 
 def _when(text: str | None, name: str) -> datetime | None:
