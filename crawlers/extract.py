@@ -16,6 +16,7 @@ __all__ = [
     "Comment",
     "CommentSelectors",
     "body_text",
+    "select",
     "extract_article",
     "extract_comments",
     "first_text",
@@ -70,9 +71,10 @@ _QUOTES = (
 )
 _NOISE = (
     "script, style, noscript, .bbCodeBlock-title, .quote-title, .quotetitle, .signature,"
-    " .message-signature, .bbcode_postedby, cite"
+    " .message-signature, .bbcode_postedby, .attribution, aside.quote > .title, cite"
 )
 _PSEUDO = re.compile(r"::(?:text|attr\([^)]*\))")
+_LEADING_PUNCT = re.compile(r"^[^\w\n]*\n|^[\s·•|:,–-]+")
 _LEADING_DATE = re.compile(
     r"^\s*(?:lúc\s+)?(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2})"
     r"(?:[,\sT]+(?:lúc\s+)?\d{1,2}[:h]\d{2}(?::\d{2})?(?:\s*[AaPp][Mm])?)?[\s,:–-]*"
@@ -96,10 +98,17 @@ def alternatives(selector: str) -> list[str]:
     return [p for p in parts if p]
 
 
+def select(node: Selector, alternative: str) -> Any:
+    """One alternative: CSS, or XPath after an ``xpath:`` prefix (``xpath:normalize-space(.//x)``)."""
+    if alternative.startswith("xpath:"):
+        return node.xpath(alternative.removeprefix("xpath:").strip())
+    return node.css(alternative)
+
+
 def pick(node: Selector, selector: str | None) -> list[Selector]:
     """The nodes of the first alternative of ``selector`` that matches anything."""
     for alt in alternatives(selector or ""):
-        found = node.css(alt)
+        found = select(node, alt)
         if found:
             return list(found)
     return []
@@ -108,7 +117,7 @@ def pick(node: Selector, selector: str | None) -> list[Selector]:
 def first_text(node: Selector, selector: str | None) -> str | None:
     """The first non-blank string the alternatives of ``selector`` give, in order."""
     for alt in alternatives(selector or ""):
-        for value in node.css(alt).getall():
+        for value in select(node, alt).getall():
             if value and value.strip():
                 return value.strip()
     return None
@@ -118,7 +127,7 @@ def all_texts(node: Selector, selector: str | None) -> list[str]:
     """Every non-blank string that any alternative of ``selector`` gives."""
     out = []
     for alt in alternatives(selector or ""):
-        out += [v.strip() for v in node.css(alt).getall() if v and v.strip()]
+        out += [v.strip() for v in select(node, alt).getall() if v and v.strip()]
     return out
 
 
@@ -126,6 +135,8 @@ def element_selector(selector: str | None) -> list[str]:
     """The element part of each alternative (``.user::text`` -> ``.user``; ``::attr(x)``: none)."""
     out = []
     for alt in alternatives(selector or ""):
+        if alt.startswith("xpath:"):
+            continue
         bare = _PSEUDO.sub("", alt).strip()
         if bare:
             out.append(bare)
@@ -185,7 +196,8 @@ def own_text(node: Selector) -> tuple[str, str]:
 
 def strip_byline(text: str, author: str | None) -> str:
     """Drop a leading author handle and a leading date/time (a byline glued to the words)."""
-    for _ in range(2):
+    for _ in range(3):
+        text = _LEADING_PUNCT.sub("", text)
         before = text
         if author and text.casefold().startswith(author.casefold()):
             text = text[len(author) :].lstrip(" \t\n:,-–")

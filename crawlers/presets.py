@@ -2,7 +2,8 @@
 fallback that finds the thread list by link patterns.
 
 A preset is a set of CSS selectors (parsel syntax: ``::text`` and ``::attr(name)`` where a string
-is wanted; several alternatives separated by commas, the first that matches wins). A source's
+is wanted; several alternatives separated by commas, the first that matches wins; an alternative
+written ``xpath:EXPR`` is XPath). A source's
 explicit ``selectors`` override the preset's; ``preset: auto`` (the default) tries the presets in
 order on each page and keeps the first that finds something, then the generic fallback.
 """
@@ -54,7 +55,10 @@ _COMMON_COMMENTS = {
         "::attr(data-author), .comment-author::text, .author::text, [itemprop=author]::text,"
         " .username::text"
     ),
-    "comment_time": "time::attr(datetime), ::attr(data-time), .comment-time::text, .date::text",
+    "comment_time": (
+        "time::attr(datetime), ::attr(data-time), .comment-time::text, .comment-date::text,"
+        " .date::text"
+    ),
 }
 
 PRESETS: dict[str, SelectorSet] = {
@@ -100,7 +104,7 @@ PRESETS: dict[str, SelectorSet] = {
         post="li.postcontainer, li.postbitlegacy",
         post_body=".postcontent, [id^=post_message_]",
         post_author=".username strong::text, a.username::text, .username::text",
-        post_time=".postdate .date::text, .postdate::text",
+        post_time="xpath:normalize-space(.//*[contains(@class, 'postdate')]//*[@class='date'])",
         **_COMMON_COMMENTS,
     ),
     "phpbb": SelectorSet(

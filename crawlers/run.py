@@ -23,7 +23,7 @@ from typing import Any
 
 from .dedupe import StoreNearDuplicates
 from .errors import CrawlerError, require_crawl_extra
-from .health import HISTORY_FILE, MIN_YIELD_RATIO, assess_yields
+from .health import HISTORY_FILE, MIN_YIELD_RATIO, assess_yields, source_yield
 from .sources import SourcesConfig, load_sources
 
 __all__ = ["CrawlResult", "crawl", "crawl_settings", "state_dir_for"]
@@ -263,7 +263,7 @@ def crawl(
         for name, c in crawlers.items()
     }
     problems = assess_yields(
-        {name: int(stats.get(name, {}).get("cx/found", 0)) for name in crawlers},
+        {name: source_yield(stats.get(name, {})) for name in crawlers},
         history_path=None if redis_url else state / HISTORY_FILE,
         judge=judge,
         min_ratio=base.getfloat("CX_MIN_YIELD_RATIO", MIN_YIELD_RATIO),

@@ -132,10 +132,15 @@ def _check_css(value: str) -> None:
         from parsel import Selector as _Parsel
     except ImportError:  # the crawl extra is missing; the crawl itself will say so
         return
-    try:
-        _Parsel(text="<html></html>").css(value)
-    except Exception as exc:  # noqa: BLE001 - cssselect raises several kinds
-        raise ValueError(f"{value!r} is not a valid CSS selector: {exc}") from None
+    from .extract import alternatives, select
+
+    for alt in alternatives(value):
+        try:
+            select(_Parsel(text="<html></html>"), alt)
+        except Exception as exc:  # noqa: BLE001 - cssselect and lxml raise several kinds
+            raise ValueError(
+                f"{alt!r} is not a valid CSS selector (or xpath:EXPR): {exc}"
+            ) from None
 
 
 class Source(_Model):

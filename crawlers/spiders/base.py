@@ -92,11 +92,17 @@ class SourceSpider(scrapy.Spider):
         log.warning("malformed page %s: %s %s", response.url, reason, detail)
 
     def found(self, what: str, n: int = 1) -> None:
-        """Count what the source yielded (links to articles or threads, posts, comments) before
-        any incremental filtering: the run summary compares it with earlier runs."""
+        """Count what the source yielded before any incremental filtering: ``links`` (articles
+        or threads found on listing pages) and ``items`` (posts, articles, comments read). The
+        run's health check (:mod:`crawlers.health`) compares them with earlier runs."""
         assert self.crawler.stats is not None
-        self.crawler.stats.inc_value("cx/found", n)
         self.crawler.stats.inc_value(f"cx/found/{what}", n)
+
+    def content_page(self, *, empty: bool) -> None:
+        """Count a thread or article page read, and whether it gave no post or text."""
+        self.found("content_pages")
+        if empty:
+            self.found("empty_pages")
 
     def text_response(self, response: Response) -> TextResponse | None:
         if isinstance(response, TextResponse):
@@ -133,8 +139,9 @@ class SourceSpider(scrapy.Spider):
             self.malformed(page, "unparsable_html", str(exc))
             return
         native = canonical_url(article.url if article.url.startswith("http") else page.url)
+        self.content_page(empty=not article.text)
         if article.text:
-            self.found("articles")
+            self.found("items")
             yield self.loader(
                 page,
                 kind="article",
@@ -149,7 +156,7 @@ class SourceSpider(scrapy.Spider):
             self.malformed(page, "article_without_text")
         host = urlsplit(native).netloc
         for comment in article.comments:
-            self.found("comments")
+            self.found("items")
             yield self.loader(
                 page,
                 kind="comment",

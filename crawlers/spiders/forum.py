@@ -24,6 +24,7 @@ from ..extract import (
     first_text,
     page_title,
     pick,
+    select,
     strip_byline,
 )
 from ..presets import PRESETS, SelectorSet, thread_link_pattern
@@ -71,7 +72,7 @@ class ForumSpider(SourceSpider):
         best: list[tuple[Any, Any]] = []
         for alt in alternatives(layout.post or ""):
             found = []
-            for node in page.css(alt):
+            for node in select(page, alt):
                 bodies = pick(node, layout.post_body)
                 found.append((node, bodies[0] if bodies else None))
             if sum(b is not None for _, b in found) > sum(b is not None for _, b in best):
@@ -147,7 +148,7 @@ class ForumSpider(SourceSpider):
         if not links:
             self.malformed(page, "forum_without_threads")
         for url, marker in links:
-            self.found("threads")
+            self.found("links")
             yield scrapy.Request(
                 url,
                 callback=self.parse_thread,
@@ -170,6 +171,7 @@ class ForumSpider(SourceSpider):
         posts = self._posts(page, layout) if layout is not None else []
         if not posts:
             self.malformed(page, "thread_without_posts")
+        self.content_page(empty=not any(body is not None for _, body in posts))
         host = urlsplit(page.url).netloc
         key = page.meta.get("cx_page_key") or _thread_key(page.url)
         thread_id = _thread_id(page.url)
@@ -199,7 +201,7 @@ class ForumSpider(SourceSpider):
                 if layout.post_id_scope == "site" and raw_id
                 else f"{key}#post-{post_id}"
             )
-            self.found("posts")
+            self.found("items")
             yield self.loader(
                 page,
                 kind="post",
@@ -241,13 +243,13 @@ class ForumSpider(SourceSpider):
 def _all(node: Any, selector: str | None) -> list[str]:
     out = []
     for alt in alternatives(selector or ""):
-        out += [v.strip() for v in node.css(alt).getall() if v and v.strip()]
+        out += [v.strip() for v in select(node, alt).getall() if v and v.strip()]
     return out
 
 
 def _all_of_first(node: Any, selector: str | None) -> list[str]:
     for alt in alternatives(selector or ""):
-        found = [v.strip() for v in node.css(alt).getall() if v and v.strip()]
+        found = [v.strip() for v in select(node, alt).getall() if v and v.strip()]
         if found:
             return found
     return []

@@ -132,7 +132,13 @@ def crawl(
     for name, problem in result.problems.items():
         typer.echo(f"problem: source {name} {problem}", err=True)
     if result.problems and not allow_empty:
-        raise typer.Exit(code=1)
+        from crawlers.errors import SourceYieldError
+
+        names = ", ".join(result.problems)
+        raise SourceYieldError(
+            f"{len(result.problems)} source(s) yielded nothing or far fewer items than usual: "
+            f"{names} (--allow-empty to accept)"
+        )
 
 
 def _when(text: str | None, name: str) -> datetime | None:

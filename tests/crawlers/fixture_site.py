@@ -661,7 +661,7 @@ class _Handler(BaseHTTPRequestHandler):
         )
         if srv.gate is not None and path != "/robots.txt":
             srv.gate.wait(timeout=60)
-        page = srv.site.pages.get(path)
+        page = srv.site.pages.get(self.path) or srv.site.pages.get(path)  # query, then path
         if page is None:
             self._send(404, b"not found", "text/plain")
             srv.log.add(path, 404, conditional)
