@@ -86,17 +86,20 @@ class SourceSpider(scrapy.Spider):
     # -- bookkeeping ---------------------------------------------------------------------
     def malformed(self, response: Response, reason: str, detail: str = "") -> None:
         """Log and count a page that cannot be read as expected; the crawl goes on."""
-        assert self.crawler.stats is not None
-        self.crawler.stats.inc_value("cx/malformed/pages")
-        self.crawler.stats.inc_value(f"cx/malformed/{reason}")
+        self._count("cx/malformed/pages")
+        self._count(f"cx/malformed/{reason}")
         log.warning("malformed page %s: %s %s", response.url, reason, detail)
 
     def found(self, what: str, n: int = 1) -> None:
         """Count what the source yielded before any incremental filtering: ``links`` (articles
         or threads found on listing pages) and ``items`` (posts, articles, comments read). The
         run's health check (:mod:`crawlers.health`) compares them with earlier runs."""
-        assert self.crawler.stats is not None
-        self.crawler.stats.inc_value(f"cx/found/{what}", n)
+        self._count(f"cx/found/{what}", n)
+
+    def _count(self, key: str, n: int = 1) -> None:
+        stats = getattr(getattr(self, "crawler", None), "stats", None)
+        if stats is not None:  # a spider used outside a crawl (cx social check) counts nothing
+            stats.inc_value(key, n)
 
     def content_page(self, *, empty: bool) -> None:
         """Count a thread or article page read, and whether it gave no post or text."""

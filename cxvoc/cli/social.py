@@ -141,6 +141,35 @@ def crawl(
         )
 
 
+@app.command()
+def check(
+    sources: Annotated[Path, typer.Option("--sources", help="Sources YAML file.")],
+    source: Annotated[
+        list[str] | None, typer.Option("--source", help="Check only these sources (repeatable).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the checks as JSON.")] = False,
+) -> None:
+    """Dry-run each source on its first page (and the first page it links to): print what
+    every selector found. Stores nothing. Exits 1 if a source finds no post or article."""
+    from crawlers.check import check_sources
+    from crawlers.errors import SourceYieldError
+    from crawlers.sources import load_sources
+
+    results = check_sources(load_sources(sources), only=source or None)
+    if as_json:
+        typer.echo(json.dumps([r.serialize() for r in results], ensure_ascii=False, indent=2))
+    else:
+        for r in results:
+            typer.echo(f"{r.source} ({r.type}): {'ok' if r.ok else 'PROBLEM: ' + str(r.problem)}")
+            for url, status in r.pages:
+                typer.echo(f"  fetched {url} -> {status}")
+            for key, value in r.found.items():
+                typer.echo(f"  {key}: {value}")
+    bad = [r.source for r in results if not r.ok]
+    if bad:
+        raise SourceYieldError(f"no post or article found for: {', '.join(bad)}")
+
+
 def _when(text: str | None, name: str) -> datetime | None:
     if text is None:
         return None

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from cxvoc import make_record_id, open_store
-from tests.crawlers.fixture_boards import BoardSite, boards_yaml
+from tests.crawlers.fixture_boards import BOARDS, BoardSite, boards_yaml
 from tests.crawlers.fixture_site import FixtureServer
 
 from .conftest import crawl_command, run_crawl
@@ -155,3 +155,37 @@ def test_source_far_below_its_usual_yield_exits_nonzero(
     assert proc.returncode == 1
     problems = json.loads(proc.stdout)["problems"]
     assert list(problems) == ["forum-phpbb"] and "far fewer" in problems["forum-phpbb"]
+
+
+def test_check_dry_runs_each_source_and_prints_what_selectors_found(
+    tmp_path: Path, boards: tuple[BoardSite, FixtureServer]
+) -> None:
+    site, server = boards
+    text = boards_yaml(server.base) + (
+        "  - name: forum-broken\n"
+        "    type: forum\n"
+        f'    start_urls: ["{server.base}/no/such/forum/"]\n'
+    )
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(text, encoding="utf-8")
+    server.log.clear()
+    cmd = [*crawl_command(sources, tmp_path / "unused.duckdb")[:3], "social", "check"]
+    proc = subprocess.run(
+        [*cmd, "--sources", str(sources), "--json"], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    checks = {c["source"]: c for c in json.loads(proc.stdout)}
+    assert not checks["forum-broken"]["ok"] and "forum-broken" in proc.stderr
+    layouts = {n: checks[f"forum-{b}"]["found"]["layout"] for n, b in enumerate(BOARDS)}
+    assert list(layouts.values()) == [
+        "xenforo2", "xenforo1", "vbulletin", "phpbb", "discourse", "generic"
+    ]  # fmt: skip
+    for board in BOARDS:
+        found = checks[f"forum-{board}"]["found"]
+        assert found["thread_links"] >= 3 and found["posts"] >= 3
+        assert found["post"] == found["post_body"] == found["post_author"] == found["post_time"]
+    news = checks["news"]["found"]
+    assert news["links"] == len(site.articles) and news["comments"] >= 2
+    assert news["comment_author"] == news["comments"]
+    assert len(server.log.paths()) <= 2 * len(checks)  # one page per source, two for a listing
+    assert not (tmp_path / "unused.duckdb").exists()
