@@ -26,7 +26,7 @@ from .errors import CrawlerError, require_crawl_extra
 from .health import HISTORY_FILE, MIN_YIELD_RATIO, assess_yields, source_yield
 from .sources import SourcesConfig, load_sources
 
-__all__ = ["CrawlResult", "crawl", "crawl_settings", "state_dir_for"]
+__all__ = ["CrawlResult", "crawl", "crawl_settings", "purge_http_cache", "state_dir_for"]
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +151,23 @@ def _source_settings(base: Any, source: Any, state_dir: Path, *, use_jobdir: boo
     return settings
 
 
+def purge_http_cache(folder: Path, max_age_s: float, *, now: float | None = None) -> int:
+    """Delete cached pages (Scrapy's filesystem cache entries) downloaded more than
+    ``max_age_s`` seconds ago; returns how many. ``max_age_s <= 0`` keeps everything."""
+    if max_age_s <= 0 or not folder.is_dir():
+        return 0
+    cutoff = (time.time() if now is None else now) - max_age_s
+    removed = 0
+    for meta in folder.glob("*/*/*/pickled_meta"):
+        try:
+            if meta.stat().st_mtime < cutoff:
+                shutil.rmtree(meta.parent)
+                removed += 1
+        except OSError as exc:
+            log.warning("cannot remove the expired cache entry %s: %s", meta.parent, exc)
+    return removed
+
+
 def _cmdline_keys(settings: Any) -> set[str]:
     return {k for k in settings if settings.getpriority(k) >= 40}
 
@@ -224,6 +241,12 @@ def crawl(
         namespace=namespace,
         overrides=settings,
     )
+    if base.getbool("HTTPCACHE_ENABLED"):
+        expired = purge_http_cache(
+            Path(base.get("HTTPCACHE_DIR")), base.getfloat("HTTPCACHE_EXPIRATION_SECS")
+        )
+        if expired:
+            log.info("deleted %d expired pages from the HTTP cache", expired)
     if hook is not None:
         base.set("CX_PROGRESS_HOOK", hook, priority="cmdline")
     base.set("CX_NEAR_DUPS", StoreNearDuplicates(out), priority="cmdline")

@@ -198,7 +198,7 @@ def summary(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Mentions, net sentiment and share of voice per brand for a period."""
-    from crawlers.summary import social_summary
+    from crawlers.summary import older_mentions, social_summary
     from cxvoc.store import open_store
 
     start = _when(since, "since")
@@ -207,8 +207,20 @@ def summary(
         if days < 1:
             raise typer.BadParameter(f"--days {days} must be a positive number of days")
         start = (end or datetime.now(UTC)) - timedelta(days=days)
+    hint = None
     with open_store(store) as st:
         result = social_summary(st, since=start, until=end, channel=channel)
+        if result.total_mentions == 0 and start is not None:
+            older, latest = older_mentions(st, start)
+            if older:
+                hint = (
+                    f"no mentions in this window, but {older:,} older ones, the latest on "
+                    f"{latest:%Y-%m-%d}: widen it with --days or --since"
+                    if latest
+                    else f"no mentions in this window, but {older:,} older ones"
+                )
+    if hint:
+        typer.echo(hint, err=True)
     if as_json:
         typer.echo(json.dumps(result.serialize(), ensure_ascii=False, indent=2))
         return
