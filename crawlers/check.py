@@ -58,7 +58,7 @@ def _urllib_fetch(user_agent: str, timeout_s: float = 30.0) -> Fetch:
     return fetch
 
 
-def _response(url: str, status: int, headers: dict[str, str], body: bytes) -> Any:
+def _response(url: str, status: int, headers: Any, body: bytes) -> Any:
     from scrapy.http import Request
     from scrapy.http.response import Response
     from scrapy.responsetypes import responsetypes
@@ -107,7 +107,7 @@ def check_source(source: Source, *, fetch: Fetch) -> SourceCheck:
     from .extract import first_text, pick
     from .spiders import SPIDERS
 
-    spider = SPIDERS[source.type](source=source)
+    spider: Any = SPIDERS[source.type](source=source)
     pages: list[tuple[str, int]] = []
     found: dict[str, Any] = {}
 

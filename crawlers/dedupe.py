@@ -104,12 +104,12 @@ class StoreNearDuplicates:
                 [v for rid, src, fp in chunk for v in (rid, src, fp, now)],
             )
         for start in range(0, len(links), _ROWS_PER_INSERT):
-            chunk = links[start : start + _ROWS_PER_INSERT]
+            some = links[start : start + _ROWS_PER_INSERT]
             store.execute(
                 f"INSERT INTO {DUPLICATES_TABLE} VALUES "
-                + ", ".join(["(?, ?, ?, ?, ?)"] * len(chunk))
+                + ", ".join(["(?, ?, ?, ?, ?)"] * len(some))
                 + " ON CONFLICT (record_id) DO NOTHING",
-                [v for link in chunk for v in (*link, now)],
+                [v for link in some for v in (*link, now)],
             )
 
 

@@ -83,7 +83,9 @@ _LEADING_DATE = re.compile(
 
 def alternatives(selector: str) -> list[str]:
     """``"a, b::text"`` -> ``["a", "b::text"]`` (commas inside brackets or parentheses kept)."""
-    parts, depth, cur = [], 0, []
+    parts: list[str] = []
+    cur: list[str] = []
+    depth = 0
     for ch in selector:
         if ch in "([":
             depth += 1
@@ -98,14 +100,14 @@ def alternatives(selector: str) -> list[str]:
     return [p for p in parts if p]
 
 
-def select(node: Selector, alternative: str) -> Any:
+def select(node: Any, alternative: str) -> Any:
     """One alternative: CSS, or XPath after an ``xpath:`` prefix (``xpath:normalize-space(.//x)``)."""
     if alternative.startswith("xpath:"):
         return node.xpath(alternative.removeprefix("xpath:").strip())
     return node.css(alternative)
 
 
-def pick(node: Selector, selector: str | None) -> list[Selector]:
+def pick(node: Any, selector: str | None) -> list[Selector]:
     """The nodes of the first alternative of ``selector`` that matches anything."""
     for alt in alternatives(selector or ""):
         found = select(node, alt)
@@ -114,7 +116,7 @@ def pick(node: Selector, selector: str | None) -> list[Selector]:
     return []
 
 
-def first_text(node: Selector, selector: str | None) -> str | None:
+def first_text(node: Any, selector: str | None) -> str | None:
     """The first non-blank string the alternatives of ``selector`` give, in order."""
     for alt in alternatives(selector or ""):
         for value in select(node, alt).getall():
@@ -123,7 +125,7 @@ def first_text(node: Selector, selector: str | None) -> str | None:
     return None
 
 
-def all_texts(node: Selector, selector: str | None) -> list[str]:
+def all_texts(node: Any, selector: str | None) -> list[str]:
     """Every non-blank string that any alternative of ``selector`` gives."""
     out = []
     for alt in alternatives(selector or ""):

@@ -210,3 +210,14 @@ def test_store_near_duplicates_persist_across_runs(
         ]
         night2.commit(store, [("r1", "news", "mạng viettel chậm quá")])  # upsert, no error
         assert store.query("SELECT count(*) FROM social_fingerprints") == [(1,)]
+
+
+def test_readme_worked_examples_are_valid_sources() -> None:
+    import yaml
+
+    text = (Path(__file__).parents[2] / "crawlers" / "README.md").read_text(encoding="utf-8")
+    block = text.split("Worked examples, one per spider:", 1)[1].split("```yaml", 1)[1]
+    config = parse_sources(yaml.safe_load(block.split("```", 1)[0]))
+    assert {s.type for s in config.sources} == {"rss", "forum", "sitemap", "article_list", "generic"}
+    presets = {s.name: s.selectors.preset for s in config.sources if s.type == "forum"}
+    assert set(presets.values()) == {"auto", "phpbb", "generic"}
