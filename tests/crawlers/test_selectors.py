@@ -218,6 +218,12 @@ def test_readme_worked_examples_are_valid_sources() -> None:
     text = (Path(__file__).parents[2] / "crawlers" / "README.md").read_text(encoding="utf-8")
     block = text.split("Worked examples, one per spider:", 1)[1].split("```yaml", 1)[1]
     config = parse_sources(yaml.safe_load(block.split("```", 1)[0]))
-    assert {s.type for s in config.sources} == {"rss", "forum", "sitemap", "article_list", "generic"}
+    assert {s.type for s in config.sources} == {
+        "rss",
+        "forum",
+        "sitemap",
+        "article_list",
+        "generic",
+    }
     presets = {s.name: s.selectors.preset for s in config.sources if s.type == "forum"}
     assert set(presets.values()) == {"auto", "phpbb", "generic"}
