@@ -86,6 +86,11 @@ class StoreNearDuplicates:
         """Remember that ``record_id`` repeats ``duplicate_of`` (written with the next commit)."""
         self._links.append((record_id, duplicate_of, source_name, url))
 
+    @property
+    def pending(self) -> bool:
+        """Whether links wait for the next commit."""
+        return bool(self._links)
+
     # -- writing ---------------------------------------------------------------------------
     def commit(self, store: Any, fingerprints: Iterable[tuple[str, str, str]]) -> None:
         """Write (record_id, source_name, fingerprint) of stored records and the pending links."""

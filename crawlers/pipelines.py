@@ -243,7 +243,7 @@ class ScoreAndStorePipeline(_Stage):
             self._dropped_keys.append(item["seen_key"])
 
     def _on_idle(self, **_: Any) -> None:
-        if self._items or self._pages or self._dropped_keys:
+        if self._items or self._pages or self._dropped_keys or self.state.near_dups.pending:
             self.flush()
 
     def process_item(self, item: Any) -> Any:
@@ -266,7 +266,7 @@ class ScoreAndStorePipeline(_Stage):
         items, pages, dropped = self._items, self._pages, self._dropped_keys
         self._items, self._pages, self._dropped_keys = [], [], []
         self._last_flush = time.monotonic()
-        if not (items or pages or dropped):
+        if not (items or pages or dropped or self.state.near_dups.pending):
             return
         t0 = time.perf_counter()
         records = self._records(items) if items else []
