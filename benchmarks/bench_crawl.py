@@ -1,6 +1,6 @@
 """Benchmark of the social crawl (issue 6): item pipeline throughput and crawl speed.
 
-Serves a generated fixture site (crawlers.testing) on 127.0.0.1 and crawls it with
+Serves a generated fixture site (tests/crawlers/fixture_site.py) on 127.0.0.1 and crawls it with
 ``cx social crawl`` in subprocesses, politeness relaxed for the benchmark only (no download
 delay, no AutoThrottle, 16 requests at a time per domain; robots.txt still obeyed):
 
@@ -211,7 +211,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
 
-    from crawlers.testing import FixtureServer, FixtureSite, sources_yaml
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.crawlers.fixture_site import FixtureServer, FixtureSite, sources_yaml
 
     site = FixtureSite(
         seed=1,

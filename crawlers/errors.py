@@ -4,8 +4,10 @@ Exception tree::
 
     cxvoc.CxVocError
     └── CrawlerError          root of every error raised by crawlers
-        └── SourcesError      the sources YAML file is missing or invalid (names file and field);
-                              also a cxvoc.ConfigError, so the CLI exits with 78 (EX_CONFIG)
+        ├── SourcesError      the sources YAML file is missing or invalid (names file and field);
+        │                     also a cxvoc.ConfigError, so the CLI exits with 78 (EX_CONFIG)
+        └── SourceYieldError  a crawl finished but a source yielded nothing or far fewer items
+                              than its recent runs (the CLI exits with 1)
 
 A missing ``crawl`` extra (scrapy, trafilatura, scrapy-redis) raises ``ImportError`` naming it.
 """
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 from cxvoc.errors import ConfigError, CxVocError
 
-__all__ = ["CrawlerError", "SourcesError", "require_crawl_extra"]
+__all__ = ["CrawlerError", "SourceYieldError", "SourcesError", "require_crawl_extra"]
 
 
 class CrawlerError(CxVocError):
@@ -27,6 +29,12 @@ class SourcesError(CrawlerError, ConfigError):
     """The sources file is missing or invalid; the message names the file and the field."""
 
     exit_code = 78
+
+
+class SourceYieldError(CrawlerError):
+    """A source yielded nothing, or far fewer items than its recent runs."""
+
+    exit_code = 1
 
 
 def require_crawl_extra(module: str = "scrapy") -> None:

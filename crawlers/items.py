@@ -37,6 +37,7 @@ class SocialItem(scrapy.Item):
     analysis_text = scrapy.Field()
     brands = scrapy.Field()
     keywords = scrapy.Field()
+    fingerprint = scrapy.Field()  # masked analysis text: the near-duplicate index's key text
 
 
 class PageDone(scrapy.Item):
@@ -79,10 +80,29 @@ def parse_time(value: Any, loader_context: dict[str, Any] | None = None) -> str 
             try:
                 parsed = parsedate_to_datetime(text)
             except (TypeError, ValueError, IndexError):
-                return None
+                parsed = _day_first(text)
+                if parsed is None:
+                    return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone)
     return parsed.isoformat()
+
+
+_DAY_FIRST = re.compile(
+    r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[,\sT]+(?:lúc\s+)?(\d{1,2})[:h](\d{2})(?::(\d{2}))?)?$"
+)
+
+
+def _day_first(text: str) -> datetime | None:
+    """``01/11/2026 08:13`` (day first, as Vietnamese boards write it), naive."""
+    match = _DAY_FIRST.match(text.strip())
+    if not match:
+        return None
+    day, month, year, hour, minute, second = (int(g) if g else 0 for g in match.groups())
+    try:
+        return datetime(year, month, day, hour, minute, second)
+    except ValueError:
+        return None
 
 
 class SocialLoader(ItemLoader):

@@ -177,22 +177,25 @@ def _word_pattern(words: list[str]) -> re.Pattern[str]:
 
 
 class NearDuplicatePipeline(_Stage):
-    """Drops an item whose text nearly repeats one seen earlier in this crawl."""
+    """Drops an item whose text nearly repeats a record stored earlier (this night or before,
+    from any source), and links it to that record in the store (``social_duplicates``)."""
 
-    def __init__(self, crawler: Crawler) -> None:
-        super().__init__(crawler)
-        self.threshold = crawler.settings.getfloat("CX_NEAR_DUP_THRESHOLD", 0.9)
-        self._index: Any = None
+    def open_spider(self) -> None:
+        self.state.near_dups  # noqa: B018 - load the index before the first item
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, SocialItem):
             return item
+        from cxvoc import make_record_id
+
         t0 = time.perf_counter()
-        if self._index is None:
-            self._index = self.state.ops.near_duplicates(self.threshold)
-        earlier = self._index.add(item["native_id"], item["analysis_text"])
+        index = self.state.near_dups
+        record_id = make_record_id("social", item["native_id"])
+        item["fingerprint"] = self.state.ops.mask_pii(item["analysis_text"])
+        earlier = index.check(record_id, item["fingerprint"])
         self._timed(t0)
-        if earlier is not None and earlier != item["native_id"]:
+        if earlier is not None:
+            index.link(record_id, earlier, item["source"], item["url"])
             raise self.drop("near_duplicate", item, f"of {earlier}")
         return item
 
@@ -240,7 +243,7 @@ class ScoreAndStorePipeline(_Stage):
             self._dropped_keys.append(item["seen_key"])
 
     def _on_idle(self, **_: Any) -> None:
-        if self._items or self._pages or self._dropped_keys:
+        if self._items or self._pages or self._dropped_keys or self.state.near_dups.pending:
             self.flush()
 
     def process_item(self, item: Any) -> Any:
@@ -263,12 +266,13 @@ class ScoreAndStorePipeline(_Stage):
         items, pages, dropped = self._items, self._pages, self._dropped_keys
         self._items, self._pages, self._dropped_keys = [], [], []
         self._last_flush = time.monotonic()
-        if not (items or pages or dropped):
+        if not (items or pages or dropped or self.state.near_dups.pending):
             return
         t0 = time.perf_counter()
         records = self._records(items) if items else []
         if records:
             self._store.upsert(records, batch_size=max(len(records), 1))
+        self._commit_fingerprints(items, records)
         keys = [i["seen_key"] for i in items if i.get("seen_key")] + dropped
         self.state.seen.commit(items=keys, pages=pages)
         self.stats.inc_value("cx/stored", len(records))
@@ -285,6 +289,17 @@ class ScoreAndStorePipeline(_Stage):
             len(records),
             len(pages),
         )
+
+    def _commit_fingerprints(self, items: list[SocialItem], records: list[Any]) -> None:
+        from cxvoc import make_record_id
+
+        stored = {r.record_id for r in records}
+        rows = []
+        for item in items:
+            record_id = make_record_id("social", item["native_id"])
+            if record_id in stored and item.get("fingerprint"):
+                rows.append((record_id, item["source"], item["fingerprint"]))
+        self.state.near_dups.commit(self._store, rows)
 
     def _title(self, title: str) -> str:
         """Normalized, masked title (cached: every post of a thread page repeats it)."""

@@ -21,10 +21,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from .dedupe import StoreNearDuplicates
 from .errors import CrawlerError, require_crawl_extra
+from .health import HISTORY_FILE, MIN_YIELD_RATIO, assess_yields, source_yield
 from .sources import SourcesConfig, load_sources
 
-__all__ = ["CrawlResult", "crawl", "crawl_settings", "state_dir_for"]
+__all__ = ["CrawlResult", "crawl", "crawl_settings", "purge_http_cache", "state_dir_for"]
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,7 @@ class CrawlResult:
 
     stats: dict[str, dict[str, Any]] = field(default_factory=dict)
     finish_reasons: dict[str, str] = field(default_factory=dict)
+    problems: dict[str, str] = field(default_factory=dict)  # source -> why it looks broken
 
     def total(self, key: str) -> int:
         return int(sum(s.get(key, 0) for s in self.stats.values()))
@@ -61,6 +64,7 @@ class CrawlResult:
             "malformed": self.by_prefix("cx/malformed/"),
             "incremental": self.by_prefix("cx/incremental/"),
             "finish_reasons": dict(self.finish_reasons),
+            "problems": dict(self.problems),
             "stats": {k: {n: _jsonable(v) for n, v in s.items()} for k, s in self.stats.items()},
         }
 
@@ -127,6 +131,7 @@ def crawl_settings(
 
 
 def _source_settings(base: Any, source: Any, state_dir: Path, *, use_jobdir: bool) -> Any:
+    """Per-source settings; ``CX_RESUMED`` is True when the source resumes a paused run."""
     settings = base.copy()
     limits = source.limits
     if "CONCURRENT_REQUESTS_PER_DOMAIN" not in _cmdline_keys(base):
@@ -140,17 +145,37 @@ def _source_settings(base: Any, source: Any, state_dir: Path, *, use_jobdir: boo
         settings.set("CLOSESPIDER_ITEMCOUNT", limits.max_items, priority="spider")
     if use_jobdir:
         jobdir = state_dir / "jobs" / source.name
-        _prepare_jobdir(jobdir, source.name)
+        resumed = _prepare_jobdir(jobdir, source.name) == "paused"
+        settings.set("CX_RESUMED", resumed, priority="spider")
         settings.set("JOBDIR", str(jobdir), priority="spider")
     return settings
+
+
+def purge_http_cache(folder: Path, max_age_s: float, *, now: float | None = None) -> int:
+    """Delete cached pages (Scrapy's filesystem cache entries) downloaded more than
+    ``max_age_s`` seconds ago; returns how many. ``max_age_s <= 0`` keeps everything."""
+    if max_age_s <= 0 or not folder.is_dir():
+        return 0
+    cutoff = (time.time() if now is None else now) - max_age_s
+    removed = 0
+    for meta in folder.glob("*/*/*/pickled_meta"):
+        try:
+            if meta.stat().st_mtime < cutoff:
+                shutil.rmtree(meta.parent)
+                removed += 1
+        except OSError as exc:
+            log.warning("cannot remove the expired cache entry %s: %s", meta.parent, exc)
+    return removed
 
 
 def _cmdline_keys(settings: Any) -> set[str]:
     return {k for k in settings if settings.getpriority(k) >= 40}
 
 
-def _prepare_jobdir(jobdir: Path, name: str) -> None:
+def _prepare_jobdir(jobdir: Path, name: str) -> str:
+    """Make the JOBDIR ready; returns the previous run's status (``paused`` means resumed)."""
     marker = jobdir / _JOB_STATE
+    status = "new"
     if jobdir.exists():
         status = "crashed"
         if marker.exists():
@@ -171,6 +196,7 @@ def _prepare_jobdir(jobdir: Path, name: str) -> None:
             shutil.rmtree(jobdir)
     jobdir.mkdir(parents=True, exist_ok=True)
     marker.write_text(json.dumps({"status": "running", "started": time.time()}))
+    return status
 
 
 def crawl(
@@ -215,8 +241,15 @@ def crawl(
         namespace=namespace,
         overrides=settings,
     )
+    if base.getbool("HTTPCACHE_ENABLED"):
+        expired = purge_http_cache(
+            Path(base.get("HTTPCACHE_DIR")), base.getfloat("HTTPCACHE_EXPIRATION_SECS")
+        )
+        if expired:
+            log.info("deleted %d expired pages from the HTTP cache", expired)
     if hook is not None:
         base.set("CX_PROGRESS_HOOK", hook, priority="cmdline")
+    base.set("CX_NEAR_DUPS", StoreNearDuplicates(out), priority="cmdline")
     process = CrawlerProcess(base)
     crawlers: dict[str, Any] = {}
     reasons: dict[str, str] = {}
@@ -244,4 +277,20 @@ def crawl(
         process.crawl(crawler, source=source)
     process.start()
     stats = {name: dict(c.stats.get_stats()) for name, c in crawlers.items() if c.stats}
-    return CrawlResult(stats=stats, finish_reasons=reasons)
+    # a worker of a shared (Redis) run sees only part of each source; a paused or resumed
+    # source only part of its night: neither is judged
+    judge = {
+        name: not redis_url
+        and reasons.get(name) != "shutdown"
+        and not c.settings.getbool("CX_RESUMED")
+        for name, c in crawlers.items()
+    }
+    problems = assess_yields(
+        {name: source_yield(stats.get(name, {})) for name in crawlers},
+        history_path=None if redis_url else state / HISTORY_FILE,
+        judge=judge,
+        min_ratio=base.getfloat("CX_MIN_YIELD_RATIO", MIN_YIELD_RATIO),
+    )
+    for name, problem in problems.items():
+        log.warning("source %s: %s", name, problem)
+    return CrawlResult(stats=stats, finish_reasons=reasons, problems=problems)

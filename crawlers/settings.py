@@ -27,13 +27,20 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 60.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+EXTENSIONS = {  # AutoThrottle that also lowers its delay on 304 (incremental nights)
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "crawlers.throttle.RevalidationAwareAutoThrottle": 0,
+}
 
 # Incremental runs: every response is cached and revalidated with If-None-Match /
 # If-Modified-Since; a 304 hands the cached page back without downloading it again.
+# Raw pages hold personal data (names, phone numbers in posts): a cached page expires
+# HTTPCACHE_EXPIRATION_SECS after it was downloaded (then it is fetched afresh), and
+# `cx social crawl` deletes expired pages from the cache before each run.
 HTTPCACHE_ENABLED = True
 HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
 HTTPCACHE_STORAGE = "scrapy.extensions.httpcache.FilesystemCacheStorage"
-HTTPCACHE_EXPIRATION_SECS = 0
+HTTPCACHE_EXPIRATION_SECS = 14 * 86400  # longer than limits.recheck_days (7 by default)
 HTTPCACHE_IGNORE_HTTP_CODES = [408, 429, 500, 502, 503, 504]
 HTTPCACHE_GZIP = True
 
@@ -67,3 +74,4 @@ CX_AUTHOR_SALT = None  # salt of the author pseudonyms (required)
 CX_NEAR_DUP_THRESHOLD = 0.9
 CX_TEXT_OPS = "crawlers.textops:cxtext_ops"
 CX_CONFIG_HASH = None
+CX_MIN_YIELD_RATIO = 0.25  # a source below this share of its usual yield is reported

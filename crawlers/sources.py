@@ -74,11 +74,73 @@ class Limits(_Model):
 
 
 class Selectors(_Model):
-    """CSS selectors for ``article_list`` pages and for article comments (optional)."""
+    """CSS selectors (parsel syntax, ``::text`` / ``::attr(name)``; alternatives separated by
+    commas, the first that matches wins) for every spider.
 
+    ``preset`` fills the forum selectors for a known board (``xenforo2``, ``xenforo1``,
+    ``vbulletin``, ``phpbb``, ``discourse``, ``generic``); ``auto`` tries them in that order on
+    each page, then ``generic``, which finds the thread list by link patterns. Any selector
+    given here overrides the preset's. ``article_links`` picks articles on ``article_list``
+    pages; ``comment*`` read the comments under articles.
+    """
+
+    preset: Literal[
+        "auto", "xenforo2", "xenforo1", "vbulletin", "phpbb", "discourse", "generic"
+    ] = "auto"
     article_links: str = "a::attr(href)"
+    thread_links: str | None = None
     next_page: str | None = None
+    post: str | None = None
+    post_body: str | None = None
+    post_author: str | None = None
+    post_time: str | None = None
     comment: str | None = "[data-comment-id]"
+    comment_body: str | None = None
+    comment_author: str | None = None
+    comment_time: str | None = None
+
+    @field_validator(
+        "article_links",
+        "thread_links",
+        "next_page",
+        "post",
+        "post_body",
+        "post_author",
+        "post_time",
+        "comment",
+        "comment_body",
+        "comment_author",
+        "comment_time",
+    )
+    @classmethod
+    def _css(cls, value: str | None) -> str | None:
+        if value is not None:
+            _check_css(value)
+        return value
+
+    def overrides(self) -> dict[str, str]:
+        """The selectors set explicitly (they override the preset's)."""
+        return {
+            k: v
+            for k, v in self.model_dump(exclude={"preset", "article_links"}).items()
+            if k in self.model_fields_set and v
+        }
+
+
+def _check_css(value: str) -> None:
+    try:
+        from parsel import Selector as _Parsel
+    except ImportError:  # the crawl extra is missing; the crawl itself will say so
+        return
+    from .extract import alternatives, select
+
+    for alt in alternatives(value):
+        try:
+            select(_Parsel(text="<html></html>"), alt)
+        except Exception as exc:  # noqa: BLE001 - cssselect and lxml raise several kinds
+            raise ValueError(
+                f"{alt!r} is not a valid CSS selector (or xpath:EXPR): {exc}"
+            ) from None
 
 
 class Source(_Model):
@@ -234,13 +296,25 @@ def _describe(path: str, label: str, exc: pydantic.ValidationError) -> str:
         if err["type"] == "missing":
             problems.append(f"{where}: required field is missing")
         elif err["type"] == "extra_forbidden":
-            problems.append(f"{where}: unknown field")
+            accepted = ", ".join(_model_at(err["loc"][:-1]).model_fields)
+            problems.append(f"{where}: unknown field; accepted: {accepted}")
         elif err["type"] == "literal_error" and err["loc"][-1:] == ("type",):
             problems.append(f"{where}={err['input']!r}: must be one of {', '.join(SOURCE_TYPES)}")
         else:
             msg = err["msg"].removeprefix("Value error, ")
             problems.append(f"{where}={err.get('input')!r}: {msg}")
     return f"{path}: " + "; ".join(problems)
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel]:
+    """The model that holds the field at ``loc`` (for listing its accepted fields)."""
+    models: dict[str, type[BaseModel]] = {
+        "limits": Limits,
+        "selectors": Selectors,
+        "brands": BrandSpec,
+    }
+    names = [p for p in loc if isinstance(p, str)]
+    return models.get(names[-1], Source) if names else Source
 
 
 def load_sources(path: str | Path) -> SourcesConfig:

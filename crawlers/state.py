@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 
+from .dedupe import StoreNearDuplicates
 from .seen import SeenStore, open_seen_store
 from .textops import TextOps, load_text_ops
 
@@ -25,6 +26,7 @@ class CrawlState:
     seen: SeenStore
     settings: Any
     _ops: TextOps | None = None
+    _near_dups: StoreNearDuplicates | None = None
 
     @property
     def ops(self) -> TextOps:
@@ -33,6 +35,21 @@ class CrawlState:
                 self.settings.get("CX_TEXT_OPS", "crawlers.textops:cxtext_ops")
             )
         return self._ops
+
+    @property
+    def near_dups(self) -> StoreNearDuplicates:
+        """The store-backed near-duplicate index (shared by the crawl's sources when the
+        ``CX_NEAR_DUPS`` setting carries one), loaded on first use."""
+        if self._near_dups is None:
+            shared = self.settings.get("CX_NEAR_DUPS")
+            self._near_dups = (
+                shared
+                if isinstance(shared, StoreNearDuplicates)
+                else StoreNearDuplicates(str(self.settings.get("CX_OUT", "voc.duckdb")))
+            )
+            threshold = self.settings.getfloat("CX_NEAR_DUP_THRESHOLD", 0.9)
+            self._near_dups.load(lambda: self.ops.near_duplicates(threshold))
+        return self._near_dups
 
 
 def crawl_state(crawler: Crawler) -> CrawlState:

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-__all__ = ["BrandSummary", "SocialSummary", "social_summary"]
+__all__ = ["BrandSummary", "SocialSummary", "older_mentions", "social_summary"]
 
 
 @dataclass(frozen=True)
@@ -110,3 +110,19 @@ def social_summary(
         total_mentions=total,
         brands=brands,
     )
+
+
+def older_mentions(store: Any, before: datetime) -> tuple[int, datetime | None]:
+    """How many social brand mentions occurred before ``before``, and the latest one's time
+    (what ``cx social summary`` hints at when its window is empty)."""
+    if before.tzinfo is None:
+        raise ValueError(f"before={before.isoformat()!r} must be timezone-aware")
+    rows = store.query(
+        "SELECT count(*), max(occurred_at) FROM records WHERE source = 'social' "
+        "AND brand IS NOT NULL AND occurred_at < ?",
+        [before],
+    )
+    count, latest = rows[0] if rows else (0, None)
+    if isinstance(latest, str):
+        latest = datetime.fromisoformat(latest)
+    return int(count or 0), latest

@@ -10,8 +10,9 @@ from urllib.parse import urlsplit, urlunsplit
 import scrapy
 from scrapy.http import Response, TextResponse
 
-from ..extract import extract_article
+from ..extract import CommentSelectors, extract_article
 from ..items import PageDone, SocialItem, SocialLoader
+from ..presets import PRESETS
 from ..sources import Source, load_sources
 
 __all__ = ["SourceSpider", "canonical_url"]
@@ -53,6 +54,13 @@ class SourceSpider(scrapy.Spider):
         self.source = source
         self.allowed_domains = list(source.allowed_domains)
         self.start_urls = list(source.start_urls)
+        sel, defaults = source.selectors, PRESETS["generic"]
+        self.comment_selectors = CommentSelectors(
+            comment=sel.comment,
+            comment_body=sel.comment_body or defaults.comment_body,
+            comment_author=sel.comment_author or defaults.comment_author,
+            comment_time=sel.comment_time or defaults.comment_time,
+        )
 
     # -- requests ------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[Any]:
@@ -68,6 +76,7 @@ class SourceSpider(scrapy.Spider):
     def article_request(self, url: str, *, marker: str | None = None) -> scrapy.Request:
         """A request for an article page, skipped by the incremental middleware when ``marker``
         equals the one stored when the page was last fully emitted."""
+        self.found("links")
         return scrapy.Request(
             url,
             callback=self.parse_article,
@@ -77,10 +86,26 @@ class SourceSpider(scrapy.Spider):
     # -- bookkeeping ---------------------------------------------------------------------
     def malformed(self, response: Response, reason: str, detail: str = "") -> None:
         """Log and count a page that cannot be read as expected; the crawl goes on."""
-        assert self.crawler.stats is not None
-        self.crawler.stats.inc_value("cx/malformed/pages")
-        self.crawler.stats.inc_value(f"cx/malformed/{reason}")
+        self._count("cx/malformed/pages")
+        self._count(f"cx/malformed/{reason}")
         log.warning("malformed page %s: %s %s", response.url, reason, detail)
+
+    def found(self, what: str, n: int = 1) -> None:
+        """Count what the source yielded before any incremental filtering: ``links`` (articles
+        or threads found on listing pages) and ``items`` (posts, articles, comments read). The
+        run's health check (:mod:`crawlers.health`) compares them with earlier runs."""
+        self._count(f"cx/found/{what}", n)
+
+    def _count(self, key: str, n: int = 1) -> None:
+        stats = getattr(getattr(self, "crawler", None), "stats", None)
+        if stats is not None:  # a spider used outside a crawl (cx social check) counts nothing
+            stats.inc_value(key, n)
+
+    def content_page(self, *, empty: bool) -> None:
+        """Count a thread or article page read, and whether it gave no post or text."""
+        self.found("content_pages")
+        if empty:
+            self.found("empty_pages")
 
     def text_response(self, response: Response) -> TextResponse | None:
         if isinstance(response, TextResponse):
@@ -112,14 +137,14 @@ class SourceSpider(scrapy.Spider):
         if page is None:
             return
         try:
-            article = extract_article(
-                page.selector, url=page.url, comment_selector=self.source.selectors.comment
-            )
+            article = extract_article(page.selector, url=page.url, comments=self.comment_selectors)
         except ValueError as exc:  # lxml could not build a tree at all
             self.malformed(page, "unparsable_html", str(exc))
             return
         native = canonical_url(article.url if article.url.startswith("http") else page.url)
+        self.content_page(empty=not article.text)
         if article.text:
+            self.found("items")
             yield self.loader(
                 page,
                 kind="article",
@@ -134,6 +159,7 @@ class SourceSpider(scrapy.Spider):
             self.malformed(page, "article_without_text")
         host = urlsplit(native).netloc
         for comment in article.comments:
+            self.found("items")
             yield self.loader(
                 page,
                 kind="comment",

@@ -75,8 +75,19 @@ def crawl(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the crawl result as JSON.")
     ] = False,
+    allow_empty: Annotated[
+        bool,
+        typer.Option(
+            "--allow-empty",
+            help="Exit 0 even when a source yields nothing or far fewer items than usual.",
+        ),
+    ] = False,
 ) -> None:
-    """Crawl every configured source (incremental, polite, resumable) into the store."""
+    """Crawl every configured source (incremental, polite, resumable) into the store.
+
+    Exits 1 when a source yields nothing, or far fewer items than its recent runs (named in
+    the summary under "problems"), unless --allow-empty is given.
+    """
     import logging
 
     from crawlers import crawl as run_crawl
@@ -111,12 +122,52 @@ def crawl(
     summary = result.serialize()
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
-        return
-    typer.echo(f"stored {summary['stored']:,} records into {out}")
-    for title in ("dropped", "malformed", "incremental"):
-        if summary[title]:
-            typer.echo(f"{title}: " + ", ".join(f"{k}={v}" for k, v in summary[title].items()))
-    typer.echo("finished: " + ", ".join(f"{k}={v}" for k, v in summary["finish_reasons"].items()))
+    else:
+        typer.echo(f"stored {summary['stored']:,} records into {out}")
+        for title in ("dropped", "malformed", "incremental"):
+            if summary[title]:
+                typer.echo(f"{title}: " + ", ".join(f"{k}={v}" for k, v in summary[title].items()))
+        reasons = summary["finish_reasons"]
+        typer.echo("finished: " + ", ".join(f"{k}={v}" for k, v in reasons.items()))
+    for name, problem in result.problems.items():
+        typer.echo(f"problem: source {name} {problem}", err=True)
+    if result.problems and not allow_empty:
+        from crawlers.errors import SourceYieldError
+
+        names = ", ".join(result.problems)
+        raise SourceYieldError(
+            f"{len(result.problems)} source(s) yielded nothing or far fewer items than usual: "
+            f"{names} (--allow-empty to accept)"
+        )
+
+
+@app.command()
+def check(
+    sources: Annotated[Path, typer.Option("--sources", help="Sources YAML file.")],
+    source: Annotated[
+        list[str] | None, typer.Option("--source", help="Check only these sources (repeatable).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the checks as JSON.")] = False,
+) -> None:
+    """Dry-run each source on its first page (and the first page it links to): print what
+    every selector found. Stores nothing. Exits 1 if a source finds no post or article."""
+    from crawlers.check import check_sources
+    from crawlers.errors import SourceYieldError
+    from crawlers.sources import load_sources
+
+    results = check_sources(load_sources(sources), only=source or None)
+    if as_json:
+        typer.echo(json.dumps([r.serialize() for r in results], ensure_ascii=False, indent=2))
+    else:
+        for r in results:
+            typer.echo(f"{r.source} ({r.type}): {'ok' if r.ok else 'PROBLEM: ' + str(r.problem)}")
+            for url, status in r.pages:
+                typer.echo(f"  fetched {url} -> {status}")
+            for key, value in r.found.items():
+                typer.echo(f"  {key}: {value}")
+    bad = [r.source for r in results if not r.ok]
+    if bad:
+        raise SourceYieldError(f"no post or article found for: {', '.join(bad)}")
 
 
 def _when(text: str | None, name: str) -> datetime | None:
@@ -147,7 +198,7 @@ def summary(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Mentions, net sentiment and share of voice per brand for a period."""
-    from crawlers.summary import social_summary
+    from crawlers.summary import older_mentions, social_summary
     from cxvoc.store import open_store
 
     start = _when(since, "since")
@@ -156,8 +207,20 @@ def summary(
         if days < 1:
             raise typer.BadParameter(f"--days {days} must be a positive number of days")
         start = (end or datetime.now(UTC)) - timedelta(days=days)
+    hint = None
     with open_store(store) as st:
         result = social_summary(st, since=start, until=end, channel=channel)
+        if result.total_mentions == 0 and start is not None:
+            older, latest = older_mentions(st, start)
+            if older:
+                hint = (
+                    f"no mentions in this window, but {older:,} older ones, the latest on "
+                    f"{latest:%Y-%m-%d}: widen it with --days or --since"
+                    if latest
+                    else f"no mentions in this window, but {older:,} older ones"
+                )
+    if hint:
+        typer.echo(hint, err=True)
     if as_json:
         typer.echo(json.dumps(result.serialize(), ensure_ascii=False, indent=2))
         return

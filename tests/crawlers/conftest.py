@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from scrapy.http import HtmlResponse, Request, TextResponse, XmlResponse
 
-from crawlers.testing import FixtureServer, FixtureSite
+from tests.crawlers.fixture_site import FixtureServer, FixtureSite
 
 BASE = "http://127.0.0.1:8000"
 CLI = "import sys; from cxvoc.cli import main; sys.argv[0] = 'cx'; main()"

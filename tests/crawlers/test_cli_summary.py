@@ -118,6 +118,17 @@ def test_summary_cli_table_and_json(store_path: Path) -> None:
     assert res.exit_code != 0 and "must be an ISO date" in res.output
 
 
+def test_summary_hints_at_older_mentions_when_the_window_is_empty(store_path: Path) -> None:
+    window = ("--until", "2027-06-01", "--days", "7")  # a week long after the records
+    res = _cx("social", "summary", "--store", str(store_path), *window, "--json")
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["total_mentions"] == 0
+    assert "but 6 older ones, the latest on 2026-11-30" in res.stderr
+    assert "--days" in res.stderr
+    res = _cx("social", "summary", "--store", str(store_path), "--since", "2026-11-01")
+    assert res.returncode == 0 and "older ones" not in res.stderr
+
+
 def _cx(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     import os
 

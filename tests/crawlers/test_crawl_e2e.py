@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from crawlers.testing import FixtureServer, FixtureSite, sources_yaml
 from cxvoc import make_record_id, open_store
+from tests.crawlers.fixture_site import FixtureServer, FixtureSite, sources_yaml
 
 from .conftest import CLI, crawl_command, run_crawl
 

@@ -16,7 +16,7 @@ from scrapy.utils.test import get_crawler
 from crawlers.items import PageDone, SocialItem
 from crawlers.sources import parse_sources
 from crawlers.spiders import SPIDERS, SourceSpider
-from crawlers.testing import FixtureSite
+from tests.crawlers.fixture_site import FixtureSite
 
 from .conftest import BASE, response_for
 

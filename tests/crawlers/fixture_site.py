@@ -1,4 +1,4 @@
-"""A generated fixture site and a local HTTP server for tests and benchmarks (no network).
+"""The crawler tests' fixture site and a local HTTP server for tests and benchmarks (no network).
 
 :class:`FixtureSite` builds a Vietnamese news/forum/review site of a few hundred pages with known
 ground truth: an RSS feed of articles with comments, an Atom feed, a XenForo-style forum with
@@ -661,7 +661,7 @@ class _Handler(BaseHTTPRequestHandler):
         )
         if srv.gate is not None and path != "/robots.txt":
             srv.gate.wait(timeout=60)
-        page = srv.site.pages.get(path)
+        page = srv.site.pages.get(self.path) or srv.site.pages.get(path)  # query, then path
         if page is None:
             self._send(404, b"not found", "text/plain")
             srv.log.add(path, 404, conditional)
