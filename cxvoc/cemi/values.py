@@ -10,8 +10,9 @@ means the KPI did not occur: it is excluded from the index.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ import pyarrow as pa
 
 from ..errors import ValidationError
 from ..store import Store
+from ..touchmap import DEFAULT_TOUCHPOINT_MAP, TouchpointMap
 
 __all__ = ["NETWORK", "KpiObservation", "KpiValues"]
 
@@ -49,6 +51,18 @@ class KpiObservation:
             return factor * self.numerator / self.denominator
         return None
 
+    def exact_value(self, factor: float) -> Fraction | None:
+        """:meth:`resolved` in exact arithmetic (the decimals as written)."""
+        from .config import exact
+
+        if self.denominator is not None and self.denominator == 0:
+            return None
+        if self.value is not None:
+            return exact(self.value)
+        if self.numerator is not None and self.denominator is not None:
+            return exact(factor) * exact(self.numerator) / exact(self.denominator)
+        return None
+
     def serialize(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -68,10 +82,32 @@ def _opt_str(v: Any) -> str | None:
 class KpiValues:
     """An index of KPI observations, looked up by unit, period, service, touchpoint and KPI."""
 
-    def __init__(self, observations: Iterable[KpiObservation] = ()) -> None:
+    def __init__(
+        self,
+        observations: Iterable[KpiObservation] = (),
+        *,
+        counts: Mapping[tuple[str, str, str | None, int | None], int] | None = None,
+    ) -> None:
         self._index: dict[tuple[str, str, str | None, int | None, str], KpiObservation] = {}
         for obs in observations:
             self._index[(obs.unit, obs.period, obs.service, obs.touchpoint, obs.kpi)] = obs
+        self._counts: dict[tuple[str, str, str | None, int | None], int] = dict(counts or {})
+
+    def record_count(
+        self, unit: str, period: str, service: str | None = None, touchpoint: int | None = None
+    ) -> int | None:
+        """Distinct records behind a node (unit; unit and service; unit, service and touchpoint),
+        counting the records of any service with each service; None when not known (values
+        from a table)."""
+        if not self._counts:
+            return None
+        if service is None:
+            return self._counts.get((unit, period, ALL, ALL), 0)
+        tp: int | str | None = ALL if touchpoint is None else touchpoint
+        return self._counts.get((unit, period, service, tp), 0) + self._counts.get(  # type: ignore[arg-type]
+            (unit, period, None, tp),
+            0,  # type: ignore[arg-type]
+        )
 
     def __len__(self) -> int:
         return len(self._index)
@@ -97,12 +133,14 @@ class KpiValues:
 
     def merged(self, other: KpiValues) -> KpiValues:
         """These observations, with ``other``'s replacing those of the same key."""
-        return KpiValues([*self, *other])
+        return KpiValues([*self, *other], counts={**self._counts, **other._counts})
 
     def with_network(self, period: str) -> KpiValues:
         """Add the network-wide aggregate of ``period`` as unit :data:`NETWORK`.
 
         Rows with numerator and denominator are pooled (sums); rows with only a value are averaged.
+        Keys that already have a network observation (computed from all records, see
+        :meth:`from_records`) keep it.
         """
         groups: dict[tuple[str | None, int | None, str], list[KpiObservation]] = {}
         for (unit, per, s, t, k), obs in self._index.items():
@@ -110,6 +148,8 @@ class KpiValues:
                 groups.setdefault((s, t, k), []).append(obs)
         pooled = []
         for (s, t, k), rows in groups.items():
+            if (NETWORK, period, s, t, k) in self._index:
+                continue
             if all(r.numerator is not None and r.denominator is not None for r in rows):
                 num = sum(r.numerator or 0.0 for r in rows)
                 den = sum(r.denominator or 0.0 for r in rows)
@@ -118,7 +158,7 @@ class KpiValues:
                 vals = [r.value for r in rows if r.value is not None]
                 if vals:
                     pooled.append(KpiObservation(NETWORK, period, k, s, t, sum(vals) / len(vals)))
-        return self.merged(KpiValues(pooled))
+        return KpiValues([*pooled, *self], counts=self._counts)
 
     # -- constructors -----------------------------------------------------------------------
     @classmethod
@@ -159,16 +199,74 @@ class KpiValues:
 
     @classmethod
     def from_records(
-        cls, source: Store | pa.Table, *, period: str = "month", kpis: Sequence[str] | None = None
+        cls,
+        source: Store | pa.Table,
+        *,
+        period: str = "month",
+        kpis: Sequence[str] | None = None,
+        touchpoints: TouchpointMap | None = DEFAULT_TOUCHPOINT_MAP,
     ) -> KpiValues:
         """Observations computed from records by :func:`cxvoc.kpi.kpi_table`, per unit, service
-        and touchpoint (records without a unit are left out)."""
-        from ..kpi import kpi_table
+        and touchpoint, with records mapped onto touchpoints by ``touchpoints``
+        (:mod:`cxvoc.touchmap`), and the distinct records behind each node.
 
+        Records without a unit count only in the network-wide aggregate (unit
+        :data:`NETWORK`), which is computed here from all records.
+        """
+        from ..kpi import kpi_table, records_arrow
+
+        table = records_arrow(source)
+        wanted = [k for k in (kpis or ()) if k not in ("share_of_voice", "mentions")] or [
+            k for k in KPI_FOR_CEMI
+        ]
         by = ("period", "unit", "service", "touchpoint")
-        wanted = [k for k in (kpis or ()) if k != "share_of_voice"] or None
-        table = kpi_table(source, by=by, period=period, kpis=wanted, where="unit IS NOT NULL")  # type: ignore[arg-type]
-        values = cls.from_table(table, name="records")
+        units = kpi_table(table, by=by, period=period, kpis=wanted, where="unit IS NOT NULL",  # type: ignore[arg-type]
+                          touchpoints=touchpoints)  # fmt: skip
+        net = kpi_table(table, by=by[:1] + by[2:], period=period, kpis=wanted,  # type: ignore[arg-type]
+                        touchpoints=touchpoints)  # fmt: skip
+        net = net.append_column("unit", pa.array([NETWORK] * net.num_rows, pa.string()))
+        values = [*cls.from_table(units, name="records"), *cls.from_table(net, name="records")]
         # the value of records-derived rows is recomputed from numerator/denominator with each
         # KPI's factor from the config, so drop the precomputed one where a ratio exists
-        return cls(replace(o, value=None) if o.denominator is not None else o for o in values)
+        obs = [replace(o, value=None) if o.denominator is not None else o for o in values]
+        return cls(obs, counts=_record_counts(table, period, touchpoints))
+
+
+KPI_FOR_CEMI = ("csat", "nps", "ces", "ttr", "churn", "net_sentiment", "escalation_rate",
+                "qa_pass_rate")  # fmt: skip
+ALL = "*"
+"""The service/touchpoint key of a count over all of them."""
+
+
+def _record_counts(
+    table: pa.Table, period: str, tmap: TouchpointMap | None
+) -> dict[tuple[str, str, str | None, int | None], int]:
+    import duckdb
+
+    from ..kpi import map_touchpoints, period_expression
+
+    con = duckdb.connect()
+    try:
+        con.register("records", table)
+        src = "records"
+        if tmap is not None:
+            map_touchpoints(con, tmap)
+            src = "mapped"
+        per = period_expression(period)  # type: ignore[arg-type]
+        rows = con.execute(f"""
+SELECT {per} AS p, coalesce(unit, '{NETWORK}') AS u, service, touchpoint,
+       GROUPING(service), GROUPING(touchpoint), count(DISTINCT record_id)
+FROM {src} WHERE unit IS NOT NULL
+GROUP BY GROUPING SETS ((p, u, service, touchpoint), (p, u, service), (p, u))
+UNION ALL
+SELECT {per} AS p, '{NETWORK}', service, touchpoint,
+       GROUPING(service), GROUPING(touchpoint), count(DISTINCT record_id)
+FROM {src} GROUP BY GROUPING SETS ((p, service, touchpoint), (p, service), (p))
+""").fetchall()
+    finally:
+        con.close()
+    out: dict[tuple[str, str, str | None, int | None], int] = {}
+    for p, u, s, t, gs, gt, n in rows:
+        key = (str(u), str(p), ALL if gs else s, ALL if gt else (None if t is None else int(t)))
+        out[key] = int(n)  # type: ignore[index]
+    return out
