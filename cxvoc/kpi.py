@@ -53,6 +53,7 @@ __all__ = [
     "import_table",
     "kpi_table",
     "map_touchpoints",
+    "mapped_records",
     "net_sentiment",
     "nps",
     "period_expression",
@@ -369,7 +370,7 @@ def map_touchpoints(con: duckdb.DuckDBPyConnection, tmap: TouchpointMap) -> None
     calls = "NULL" if tmap.calls is None else str(int(tmap.calls))
     social = "NULL" if tmap.social_default is None else str(int(tmap.social_default))
     con.execute(f"""
-CREATE OR REPLACE TEMP VIEW social_aspects AS
+CREATE OR REPLACE TEMP TABLE social_aspects AS
 SELECT record_id, tp, min(label) AS label FROM (
   SELECT record_id, a.tp AS tp,
     CASE WHEN x.label = 'negative' THEN 'a-negative' WHEN x.label = 'positive' THEN 'c-positive'
@@ -377,7 +378,7 @@ SELECT record_id, tp, min(label) AS label FROM (
   FROM (SELECT record_id, unnest(from_json(aspects, '{_ASPECT_TYPE}')) AS x FROM records
         WHERE source = 'social' AND touchpoint IS NULL AND aspects IS NOT NULL AND aspects <> '[]')
   JOIN tp_aspects a ON a.aspect = x.aspect) GROUP BY 1, 2;
-CREATE OR REPLACE TEMP VIEW mapped AS
+CREATE OR REPLACE TEMP TABLE mapped AS
 SELECT * REPLACE (CAST(CASE WHEN touchpoint IS NULL AND source = 'call' THEN {calls}
                             WHEN touchpoint IS NULL AND source = 'social' THEN {social}
                             ELSE touchpoint END AS SMALLINT) AS touchpoint)
@@ -392,6 +393,23 @@ SELECT r.* REPLACE (t.tp AS touchpoint)
 FROM records r JOIN tp_topics t ON json_extract_string(r.attributes, '$.topic') = t.topic
 WHERE r.source = 'call' AND t.tp IS DISTINCT FROM coalesce(r.touchpoint, {calls});
 """)
+
+
+_KPI_COLUMNS = ("record_id", "source", "channel", "brand", "service", "touchpoint", "unit",
+                "occurred_at", "customer_ref", "sentiment_label", "aspects", "emotion", "qa",
+                "attributes")  # fmt: skip
+
+
+def mapped_records(table: pa.Table, tmap: TouchpointMap) -> pa.Table:
+    """The records (as from :func:`records_arrow`) with their touchpoints mapped, one row per
+    (record, touchpoint), with the columns the KPIs read: see :func:`map_touchpoints`."""
+    con = duckdb.connect()
+    try:
+        con.register("records", table.select([c for c in _KPI_COLUMNS if c in table.column_names]))
+        map_touchpoints(con, tmap)
+        return con.sql("SELECT * FROM mapped").to_arrow_table()
+    finally:
+        con.close()
 
 
 def _empty(by: Sequence[str], period: Period) -> pa.Table:

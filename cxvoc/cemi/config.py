@@ -25,6 +25,7 @@ of breaks reached (at least 1).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -61,7 +62,12 @@ def exact(x: float | int | Fraction) -> Fraction:
     """
     if isinstance(x, Fraction | int):
         return Fraction(x)
-    return Fraction(repr(float(x)))
+    return _exact_float(float(x))
+
+
+@functools.lru_cache(maxsize=65536)
+def _exact_float(x: float) -> Fraction:
+    return Fraction(repr(x))
 
 
 ScaleMode = Literal["linear", "step"]
@@ -85,18 +91,28 @@ class ScoringScale:
     def exact_points(self, value: Fraction) -> Fraction:
         """Points in [1, 5] for a KPI value, in exact arithmetic."""
         sign = 1 if self.higher_is_better else -1
-        b = tuple(sign * exact(x) for x in self.breaks)
+        b = self._exact_breaks
         v = sign * value
         if self.mode == "step":
             return Fraction(max(1, sum(v >= x for x in b)))
-        if v <= b[0]:
+        # the interval is found in floats (fast); the points are continuous across a break, so
+        # a float that lands on the neighbouring interval gives the same exact result
+        fb, fv = self._float_breaks, float(v)
+        if fv <= fb[0]:
             return Fraction(1)
-        if v >= b[-1]:
+        if fv >= fb[-1]:
             return Fraction(5)
-        for k in range(len(b) - 1):
-            if b[k] <= v < b[k + 1]:
-                return 1 + k + (v - b[k]) / (b[k + 1] - b[k])
-        return Fraction(5)  # unreachable: v < b[-1] is inside some interval
+        k = next(i for i in range(len(fb) - 1) if fv < fb[i + 1])
+        return 1 + k + (v - b[k]) / (b[k + 1] - b[k])
+
+    @functools.cached_property
+    def _float_breaks(self) -> tuple[float, ...]:
+        return tuple(float(x) for x in self._exact_breaks)
+
+    @functools.cached_property
+    def _exact_breaks(self) -> tuple[Fraction, ...]:
+        sign = 1 if self.higher_is_better else -1
+        return tuple(sign * exact(x) for x in self.breaks)
 
     def serialize(self) -> dict[str, Any]:
         return {"breaks": list(self.breaks), "mode": self.mode}
@@ -120,7 +136,7 @@ class KpiDef:
             raise ConfigError(f"KPI {self.id!r} is composite and has no scoring scale")
         return self.scale.points(value)
 
-    @property
+    @functools.cached_property
     def target_points(self) -> float | None:
         if self.target is None or self.scale is None:
             return None

@@ -26,6 +26,8 @@ __all__ = ["NETWORK", "KpiObservation", "KpiValues"]
 
 NETWORK = "(network)"
 """The unit name of the network-wide aggregate (all units pooled)."""
+NO_UNIT = "(no unit)"
+"""Where records without a unit count: in the network-wide aggregate, never as a unit."""
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,7 @@ class KpiValues:
         return None
 
     def units(self, period: str) -> list[str]:
-        return sorted({k[0] for k in self._index if k[1] == period and k[0] != NETWORK})
+        return sorted({k[0] for k in self._index if k[1] == period and k[0] not in (NETWORK, NO_UNIT)})
 
     def periods(self) -> list[str]:
         return sorted({k[1] for k in self._index})
@@ -139,8 +141,8 @@ class KpiValues:
         """Add the network-wide aggregate of ``period`` as unit :data:`NETWORK`.
 
         Rows with numerator and denominator are pooled (sums); rows with only a value are averaged.
-        Keys that already have a network observation (computed from all records, see
-        :meth:`from_records`) keep it.
+        Records without a unit (:data:`NO_UNIT`) are pooled too. Keys that already have a
+        network observation keep it.
         """
         groups: dict[tuple[str | None, int | None, str], list[KpiObservation]] = {}
         for (unit, per, s, t, k), obs in self._index.items():
@@ -210,26 +212,26 @@ class KpiValues:
         and touchpoint, with records mapped onto touchpoints by ``touchpoints``
         (:mod:`cxvoc.touchmap`), and the distinct records behind each node.
 
-        Records without a unit count only in the network-wide aggregate (unit
-        :data:`NETWORK`), which is computed here from all records.
+        Records without a unit count only in the network-wide aggregate (unit :data:`NETWORK`,
+        pooled by :meth:`with_network`), under the pseudo-unit :data:`NO_UNIT`.
         """
-        from ..kpi import kpi_table, records_arrow
+        from ..kpi import kpi_table, mapped_records, records_arrow
 
         table = records_arrow(source)
+        mapped = mapped_records(table, touchpoints) if touchpoints is not None else table
         wanted = [k for k in (kpis or ()) if k not in ("share_of_voice", "mentions")] or [
             k for k in KPI_FOR_CEMI
         ]
         by = ("period", "unit", "service", "touchpoint")
-        units = kpi_table(table, by=by, period=period, kpis=wanted, where="unit IS NOT NULL",  # type: ignore[arg-type]
-                          touchpoints=touchpoints)  # fmt: skip
-        net = kpi_table(table, by=by[:1] + by[2:], period=period, kpis=wanted,  # type: ignore[arg-type]
-                        touchpoints=touchpoints)  # fmt: skip
-        net = net.append_column("unit", pa.array([NETWORK] * net.num_rows, pa.string()))
-        values = [*cls.from_table(units, name="records"), *cls.from_table(net, name="records")]
+        rows = kpi_table(mapped, by=by, period=period, kpis=wanted, touchpoints=None)  # type: ignore[arg-type]
+        units = rows.column("unit").to_pylist()
+        rows = rows.set_column(rows.column_names.index("unit"), "unit",
+                               pa.array([NO_UNIT if u is None else u for u in units], pa.string()))  # fmt: skip
+        values = cls.from_table(rows, name="records")
         # the value of records-derived rows is recomputed from numerator/denominator with each
         # KPI's factor from the config, so drop the precomputed one where a ratio exists
         obs = [replace(o, value=None) if o.denominator is not None else o for o in values]
-        return cls(obs, counts=_record_counts(table, period, touchpoints))
+        return cls(obs, counts=_record_counts(table, mapped, period))
 
 
 KPI_FOR_CEMI = ("csat", "nps", "ces", "ttr", "churn", "net_sentiment", "escalation_rate",
@@ -239,34 +241,34 @@ ALL = "*"
 
 
 def _record_counts(
-    table: pa.Table, period: str, tmap: TouchpointMap | None
+    table: pa.Table, mapped: pa.Table, period: str
 ) -> dict[tuple[str, str, str | None, int | None], int]:
+    """Records behind each node: per (unit, service, touchpoint) from the mapped rows (one row
+    per record and touchpoint), per (unit, service) and unit from the records; and the same for
+    the network (records without a unit included)."""
     import duckdb
 
-    from ..kpi import map_touchpoints, period_expression
+    from ..kpi import period_expression
 
+    per = period_expression(period)  # type: ignore[arg-type]
     con = duckdb.connect()
     try:
         con.register("records", table)
-        src = "records"
-        if tmap is not None:
-            map_touchpoints(con, tmap)
-            src = "mapped"
-        per = period_expression(period)  # type: ignore[arg-type]
-        rows = con.execute(f"""
-SELECT {per} AS p, coalesce(unit, '{NETWORK}') AS u, service, touchpoint,
-       GROUPING(service), GROUPING(touchpoint), count(DISTINCT record_id)
-FROM {src} WHERE unit IS NOT NULL
-GROUP BY GROUPING SETS ((p, u, service, touchpoint), (p, u, service), (p, u))
-UNION ALL
-SELECT {per} AS p, '{NETWORK}', service, touchpoint,
-       GROUPING(service), GROUPING(touchpoint), count(DISTINCT record_id)
-FROM {src} GROUP BY GROUPING SETS ((p, service, touchpoint), (p, service), (p))
-""").fetchall()
+        con.register("mapped", mapped)
+        fine = con.execute(f"""
+SELECT {per} AS p, unit, service, touchpoint, count(*) FROM mapped
+WHERE touchpoint IS NOT NULL GROUP BY ALL""").fetchall()
+        rolled = con.execute(f"""
+SELECT {per} AS p, unit, service, GROUPING(unit), GROUPING(service), count(*) FROM records
+GROUP BY GROUPING SETS ((p, unit, service), (p, unit), (p, service), (p))""").fetchall()
     finally:
         con.close()
-    out: dict[tuple[str, str, str | None, int | None], int] = {}
-    for p, u, s, t, gs, gt, n in rows:
-        key = (str(u), str(p), ALL if gs else s, ALL if gt else (None if t is None else int(t)))
-        out[key] = int(n)  # type: ignore[index]
+    out: dict[tuple[str, str, Any, Any], int] = {}
+    for p, u, s, t, n in fine:
+        for unit in (NETWORK, NO_UNIT if u is None else str(u)):
+            key = (unit, str(p), s, int(t))
+            out[key] = out.get(key, 0) + int(n)
+    for p, u, s, gu, gs, n in rolled:
+        unit = NETWORK if gu else (NO_UNIT if u is None else str(u))
+        out[(unit, str(p), ALL if gs else s, ALL)] = int(n)
     return out

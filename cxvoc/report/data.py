@@ -72,36 +72,36 @@ class ReportData:
         return self.call
 
 
+_CALLS = """
+CREATE TEMP TABLE calls AS
+SELECT record_id, occurred_at, agent_ref, emotion IS NOT NULL AS has_emotion,
+       coalesce(json_array_length(e[1]), 0) AS esc, coalesce(json_array_length(e[2]), 0) AS tl,
+       TRY_CAST(q[1] AS DOUBLE) AS score, TRY_CAST(q[2] AS BOOLEAN) AS passed,
+       TRY_CAST(json_extract_string(metrics, '$.talk_time_pct_agent') AS DOUBLE) AS talk
+FROM (SELECT *, json_extract(emotion, ['$.escalation_events', '$.timeline']) AS e,
+             json_extract_string(qa, ['$.score', '$.passed']) AS q
+      FROM records WHERE source = 'call')
+"""
 _QA = """
-SELECT least(CAST(floor(s / 10) AS INTEGER), 9) AS b, count(*) FROM (
-  SELECT TRY_CAST(json_extract_string(qa, '$.score') AS DOUBLE) AS s FROM records
-  WHERE source = 'call' AND qa IS NOT NULL) WHERE s IS NOT NULL AND s >= 0 AND s <= 100
-GROUP BY 1 ORDER BY 1
+SELECT least(CAST(floor(score / 10) AS INTEGER), 9) AS b, count(*) FROM calls
+WHERE score >= 0 AND score <= 100 GROUP BY 1 ORDER BY 1
 """
 _ESC = """
-SELECT strftime(occurred_at, '%Y-%m-%d') AS d, count(*),
-       count(*) FILTER (WHERE coalesce(json_array_length(emotion, '$.escalation_events'), 0) > 0)
-FROM records WHERE source = 'call' AND emotion IS NOT NULL GROUP BY 1 ORDER BY 1
+SELECT strftime(occurred_at, '%Y-%m-%d') AS d, count(*), count(*) FILTER (WHERE esc > 0)
+FROM calls WHERE has_emotion GROUP BY 1 ORDER BY 1
 """
 _AGENTS = """
-SELECT agent_ref, count(*) AS n,
-  avg(TRY_CAST(json_extract_string(qa, '$.score') AS DOUBLE)),
-  count(*) FILTER (WHERE TRY_CAST(json_extract_string(qa, '$.passed') AS BOOLEAN)),
-  count(TRY_CAST(json_extract_string(qa, '$.passed') AS BOOLEAN)),
-  count(*) FILTER (WHERE coalesce(json_array_length(emotion, '$.escalation_events'), 0) > 0),
-  count(emotion),
-  avg(TRY_CAST(json_extract_string(metrics, '$.talk_time_pct_agent') AS DOUBLE))
-FROM records WHERE source = 'call' AND agent_ref IS NOT NULL
+SELECT agent_ref, count(*) AS n, avg(score), count(*) FILTER (WHERE passed), count(passed),
+  count(*) FILTER (WHERE esc > 0), count(*) FILTER (WHERE has_emotion), avg(talk)
+FROM calls WHERE agent_ref IS NOT NULL
 GROUP BY 1 ORDER BY n DESC, agent_ref LIMIT ?
 """
 _CALL = """
-SELECT record_id, strftime(occurred_at, '%Y-%m-%d %H:%M'), agent_ref, emotion, qa,
-       json_extract(attributes, '$.transcript'), unit
-FROM records WHERE source = 'call' AND emotion IS NOT NULL
-ORDER BY (coalesce(json_array_length(emotion, '$.timeline'), 0) > 0) DESC,
-         coalesce(json_array_length(emotion, '$.escalation_events'), 0) DESC,
-         (json_extract(attributes, '$.transcript') IS NOT NULL) DESC, occurred_at DESC, record_id
-LIMIT 1
+SELECT r.record_id, strftime(r.occurred_at, '%Y-%m-%d %H:%M'), r.agent_ref, r.emotion, r.qa,
+       json_extract(r.attributes, '$.transcript'), r.unit
+FROM records r JOIN (
+  SELECT record_id FROM calls WHERE has_emotion
+  ORDER BY (tl > 0) DESC, esc DESC, occurred_at DESC, record_id LIMIT 1) c USING (record_id)
 """
 _SOCIAL = "source = 'social' AND brand IS NOT NULL"
 _BRAND_DAYS = f"""
@@ -123,11 +123,10 @@ FROM (SELECT brand, unnest(from_json(aspects, '[{{"aspect": "VARCHAR", "label": 
 GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2
 """
 _SAMPLES = f"""
-SELECT brand, d, sentiment_label, text, url FROM (
-  SELECT brand, strftime(occurred_at, '%Y-%m-%d') AS d, sentiment_label, text, url,
-         row_number() OVER (PARTITION BY brand, sentiment_label ORDER BY occurred_at DESC, record_id) AS k
-  FROM records WHERE {_SOCIAL} AND text IS NOT NULL AND sentiment_label IS NOT NULL)
-WHERE k = 1 ORDER BY brand, sentiment_label
+SELECT brand, strftime(max(occurred_at), '%Y-%m-%d'), sentiment_label, max_by(text, (occurred_at, record_id)),
+       max_by(url, (occurred_at, record_id))
+FROM records WHERE {_SOCIAL} AND text IS NOT NULL AND sentiment_label IS NOT NULL
+GROUP BY brand, sentiment_label ORDER BY brand, sentiment_label
 """
 
 
@@ -168,6 +167,7 @@ def gather(
         ).fetchone() or (0, None, None)
         by_source = [(str(s), int(n)) for s, n in con.execute(
             "SELECT source, count(*) FROM records GROUP BY 1 ORDER BY 2 DESC").fetchall()]  # fmt: skip
+        con.execute(_CALLS)
         qa = dict(con.execute(_QA).fetchall())
         qa_bins = [(f"{b * 10}–{b * 10 + 10}", int(qa.get(b, 0))) for b in range(10)] if qa else []
         esc_rows = {d: (int(n), int(e)) for d, n, e in con.execute(_ESC).fetchall()}
