@@ -88,12 +88,12 @@ class KpiValues:
         self,
         observations: Iterable[KpiObservation] = (),
         *,
-        counts: Mapping[tuple[str, str, str | None, int | None], int] | None = None,
+        counts: Mapping[tuple[str, str, str | None, int | str | None], int] | None = None,
     ) -> None:
         self._index: dict[tuple[str, str, str | None, int | None, str], KpiObservation] = {}
         for obs in observations:
             self._index[(obs.unit, obs.period, obs.service, obs.touchpoint, obs.kpi)] = obs
-        self._counts: dict[tuple[str, str, str | None, int | None], int] = dict(counts or {})
+        self._counts: dict[tuple[str, str, str | None, int | str | None], int] = dict(counts or {})
 
     def record_count(
         self, unit: str, period: str, service: str | None = None, touchpoint: int | None = None
@@ -128,7 +128,9 @@ class KpiValues:
         return None
 
     def units(self, period: str) -> list[str]:
-        return sorted({k[0] for k in self._index if k[1] == period and k[0] not in (NETWORK, NO_UNIT)})
+        return sorted(
+            {k[0] for k in self._index if k[1] == period and k[0] not in (NETWORK, NO_UNIT)}
+        )
 
     def periods(self) -> list[str]:
         return sorted({k[1] for k in self._index})
@@ -148,6 +150,13 @@ class KpiValues:
         for (unit, per, s, t, k), obs in self._index.items():
             if per == period and unit != NETWORK:
                 groups.setdefault((s, t, k), []).append(obs)
+        # a unit without a row for a service counts with its any-service row (what its own
+        # lookup would use), e.g. social posts without a unit or service
+        for (s, t, k), rows in groups.items():
+            if s is None:
+                continue
+            have = {r.unit for r in rows}
+            rows += [r for r in groups.get((None, t, k), ()) if r.unit not in have]
         pooled = []
         for (s, t, k), rows in groups.items():
             if (NETWORK, period, s, t, k) in self._index:
@@ -231,7 +240,31 @@ class KpiValues:
         # the value of records-derived rows is recomputed from numerator/denominator with each
         # KPI's factor from the config, so drop the precomputed one where a ratio exists
         obs = [replace(o, value=None) if o.denominator is not None else o for o in values]
-        return cls(obs, counts=_record_counts(table, mapped, period))
+        return cls(_pool_any_service(obs), counts=_record_counts(table, mapped, period))
+
+
+def _pool_any_service(obs: list[KpiObservation]) -> list[KpiObservation]:
+    """Records without a service (social posts) count for every service: their numerator and
+    denominator are added to each service's own row of the same unit, touchpoint and KPI (the
+    lookup falls back to the any-service row where a service has none)."""
+    anyservice = {(o.unit, o.period, o.touchpoint, o.kpi): o for o in obs if o.service is None}
+    out = []
+    for o in obs:
+        extra = (
+            anyservice.get((o.unit, o.period, o.touchpoint, o.kpi))
+            if o.service is not None
+            else None
+        )
+        if extra is not None and None not in (
+            o.numerator,
+            o.denominator,
+            extra.numerator,
+            extra.denominator,
+        ):
+            o = replace(o, numerator=o.numerator + extra.numerator,  # type: ignore[operator]
+                        denominator=o.denominator + extra.denominator)  # type: ignore[operator]  # fmt: skip
+        out.append(o)
+    return out
 
 
 KPI_FOR_CEMI = ("csat", "nps", "ces", "ttr", "churn", "net_sentiment", "escalation_rate",
@@ -242,7 +275,7 @@ ALL = "*"
 
 def _record_counts(
     table: pa.Table, mapped: pa.Table, period: str
-) -> dict[tuple[str, str, str | None, int | None], int]:
+) -> dict[tuple[str, str, str | None, int | str | None], int]:
     """Records behind each node: per (unit, service, touchpoint) from the mapped rows (one row
     per record and touchpoint), per (unit, service) and unit from the records; and the same for
     the network (records without a unit included)."""
@@ -263,7 +296,7 @@ SELECT {per} AS p, unit, service, GROUPING(unit), GROUPING(service), count(*) FR
 GROUP BY GROUPING SETS ((p, unit, service), (p, unit), (p, service), (p))""").fetchall()
     finally:
         con.close()
-    out: dict[tuple[str, str, Any, Any], int] = {}
+    out: dict[tuple[str, str, str | None, int | str | None], int] = {}
     for p, u, s, t, n in fine:
         for unit in (NETWORK, NO_UNIT if u is None else str(u)):
             key = (unit, str(p), s, int(t))

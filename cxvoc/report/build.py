@@ -103,7 +103,15 @@ def _tiles(table: pa.Table, period: str | None) -> list[KpiTile]:
     if period is None:
         return []
     prev = previous_period(period)
-    cols = ("source", "occurred_at", "customer_ref", "sentiment_label", "emotion", "qa", "attributes")
+    cols = (
+        "source",
+        "occurred_at",
+        "customer_ref",
+        "sentiment_label",
+        "emotion",
+        "qa",
+        "attributes",
+    )
     rows = kpi_table(table.select([c for c in cols if c in table.column_names]), by=("period",),
                      kpis=list(TILE_KPIS), touchpoints=None).to_pylist()  # fmt: skip
     got = {(r["period"], r["kpi"]): r for r in rows}

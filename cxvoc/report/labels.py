@@ -36,7 +36,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "coverage": ("độ phủ", "coverage"),
     "points": ("điểm", "points"),
     "heatmap": ("Điểm CEMI theo dịch vụ × điểm chạm", "CEMI points by service × touchpoint"),
-    "heatmap_note": ("Toàn mạng; ô xám: không có dữ liệu.", "Network-wide; grey cell: no data."),
+    "heatmap_note": ("Ô xám: không có dữ liệu. Đơn vị:", "Grey cell: no data. Unit:"),
     "pain": ("Điểm đau ưu tiên", "Top pain points"),
     "unit": ("Đơn vị", "Unit"),
     "service": ("Dịch vụ", "Service"),

@@ -389,7 +389,7 @@ def timeline_chart(
         body.append(
             f'<text class="legend" x="{width - legend_w + 14:.1f}" y="{ly}">{escape(names[k])}</text>'
         )
-    tt = nice_ticks(0.0, t_end, integer=True)
+    tt = nice_ticks(0.0, t_end, count=6, integer=True)
     tt = [t for t in tt if t <= t_end + 1e-9]
     body += _x_labels(
         [f"{t:.0f} {seconds}" for t in tt], [sx(t) for t in tt], top + h + 19, w / max(1, len(tt))

@@ -568,3 +568,46 @@ def test_records_behind_each_node_and_social_posts_in_the_network():
     t8 = next(t for t in r.network.services[0].touchpoints if t.touchpoint == 8)
     assert t8.records == 5 and t8.kpis[0].kpi == "net_sentiment" and t8.kpis[0].value == -100.0
     assert r.network.records == 9
+
+
+def test_posts_without_a_service_count_for_every_service():
+    from datetime import UTC, datetime
+
+    from cxvoc import Record, make_record_id
+
+    when = datetime(2026, 10, 3, tzinfo=UTC)
+    call = Record(record_id=make_record_id("call", "c"), source="call", channel="call_center", unit="U",
+                  service="mobile", occurred_at=when, sentiment={"label": "positive", "score": 0.5})  # fmt: skip
+    posts = [Record(record_id=make_record_id("social", str(i)), source="social", channel="forum", unit="U",
+                    occurred_at=when, sentiment={"label": "negative", "score": -0.5},
+                    aspects=[{"aspect": "customer_service", "label": "negative", "score": -0.5}])
+             for i in range(3)]  # fmt: skip
+    r = compute_cemi(
+        load_config(), KpiValues.from_records(pa_records([call, *posts])), period="2026-10"
+    )
+    mobile, broadband = r.unit("U").services[:2]
+    net = [next(k for k in t.kpis if k.kpi == "net_sentiment") for s in (mobile, broadband)
+           for t in s.touchpoints if t.touchpoint == 12]  # fmt: skip
+    # mobile: the call (+1) and the three posts (-3) of 4 -> -50; broadband: the posts alone
+    assert [k.value for k in net] == pytest.approx([-50.0, -100.0])
+    assert [k.records for k in net] == [4, 3]
+
+
+def test_network_pools_posts_without_unit_into_every_service():
+    from datetime import UTC, datetime
+
+    from cxvoc import Record, make_record_id
+
+    when = datetime(2026, 10, 3, tzinfo=UTC)
+    call = Record(record_id=make_record_id("call", "c"), source="call", channel="call_center", unit="U",
+                  service="mobile", occurred_at=when, sentiment={"label": "positive", "score": 0.5})  # fmt: skip
+    post = Record(record_id=make_record_id("social", "p"), source="social", channel="forum", occurred_at=when,
+                  sentiment={"label": "negative", "score": -0.5},
+                  aspects=[{"aspect": "customer_service", "label": "negative", "score": -0.5}])  # fmt: skip
+    r = compute_cemi(
+        load_config(), KpiValues.from_records(pa_records([call, post])), period="2026-10"
+    )
+    assert r.network is not None
+    t12 = next(t for t in r.network.services[0].touchpoints if t.touchpoint == 12)
+    k = next(k for k in t12.kpis if k.kpi == "net_sentiment")
+    assert k.value == pytest.approx(0.0) and k.records == 2  # the call (+1) and the post (-1)
