@@ -216,17 +216,19 @@ class KpiValues:
         period: str = "month",
         kpis: Sequence[str] | None = None,
         touchpoints: TouchpointMap | None = DEFAULT_TOUCHPOINT_MAP,
+        slim: bool = False,
     ) -> KpiValues:
         """Observations computed from records by :func:`cxvoc.kpi.kpi_table`, per unit, service
         and touchpoint, with records mapped onto touchpoints by ``touchpoints``
         (:mod:`cxvoc.touchmap`), and the distinct records behind each node.
 
         Records without a unit count only in the network-wide aggregate (unit :data:`NETWORK`,
-        pooled by :meth:`with_network`), under the pseudo-unit :data:`NO_UNIT`.
+        pooled by :meth:`with_network`), under the pseudo-unit :data:`NO_UNIT`. ``slim``:
+        ``source`` is already :func:`cxvoc.kpi.kpi_records` of the records.
         """
-        from ..kpi import kpi_table, mapped_records, records_arrow
+        from ..kpi import kpi_records, kpi_table, mapped_records, records_arrow
 
-        table = records_arrow(source)
+        table = source if slim else kpi_records(records_arrow(source))  # type: ignore[arg-type]
         mapped = mapped_records(table, touchpoints) if touchpoints is not None else table
         wanted = [k for k in (kpis or ()) if k not in ("share_of_voice", "mentions")] or [
             k for k in KPI_FOR_CEMI

@@ -28,7 +28,7 @@ from ..cemi import (
     pain_points,
 )
 from ..errors import ConfigError
-from ..kpi import kpi_table, previous_period, records_arrow
+from ..kpi import kpi_records, kpi_table, previous_period, records_arrow
 from ..spikes import SpikeAlert, SpikeParams, detect_spikes
 from ..store import Store
 from . import svg
@@ -155,7 +155,8 @@ def build_report(
     table = records_arrow(source)
     data = gather(table, brands=list(brands) if brands else None)
     config = config or load_config()
-    values = KpiValues.from_records(table, touchpoints=config.record_touchpoints)
+    slim = kpi_records(table)  # read by the CEMI values and the KPI tiles
+    values = KpiValues.from_records(slim, touchpoints=config.record_touchpoints, slim=True)
     if kpi_values is not None:
         values = values.merged(kpi_values)
     periods = values.periods()
@@ -168,7 +169,7 @@ def build_report(
             if previous in periods and values.units(previous) else None)  # fmt: skip
     pains = pain_points(cemi, previous=prev, top=15) if cemi else ()
     alerts = detect_spikes(table, spike_params)
-    html = render_html(data, cemi=cemi, pains=pains, alerts=alerts, tiles=_tiles(table, period),
+    html = render_html(data, cemi=cemi, pains=pains, alerts=alerts, tiles=_tiles(slim, period),
                        config=config, labels=labels, agents_map=agents_map, title=title,
                        period=period, previous=previous)  # fmt: skip
     path = Path(out)

@@ -255,3 +255,13 @@ def test_records_map_onto_touchpoints_by_aspect_and_topic():
         to_arrow(recs), by=("touchpoint",), kpis=["net_sentiment"], touchpoints=None
     )
     assert {r["touchpoint"] for r in plain.to_pylist()} == {None, 2}
+
+
+def test_kpi_records_give_the_same_kpis():
+    from cxvoc.sample import sample_records
+
+    table = kpi.records_arrow(to_arrow(list(sample_records(600, seed=5))))
+    by = ("period", "unit", "service", "touchpoint")
+    full = kpi.kpi_table(table, by=by).to_pylist()
+    slim = kpi.kpi_table(kpi.kpi_records(table), by=by).to_pylist()
+    assert slim == full and {r["kpi"] for r in full} >= {"qa_pass_rate", "escalation_rate", "csat"}
