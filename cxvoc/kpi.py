@@ -30,7 +30,7 @@ import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import duckdb
 import pyarrow as pa
@@ -154,12 +154,20 @@ def period_expression(period: Period, column: str = "occurred_at") -> str:
     raise ValidationError(f"period={period!r} is not supported; use one of {', '.join(PERIODS)}")
 
 
-def previous_period(label: str) -> str:
+@overload
+def previous_period(label: str) -> str: ...
+@overload
+def previous_period(label: str, *, strict: Literal[False]) -> str | None: ...
+
+
+def previous_period(label: str, *, strict: bool = True) -> str | None:
     """The calendar period before a period label of :func:`period_expression`.
 
     ``2026-10`` -> ``2026-09``, ``2026-01`` -> ``2025-12``, ``2026-Q1`` -> ``2025-Q4``,
     ``2026-W01`` -> the ISO week before, ``2026-03-01`` -> ``2026-02-28``. The one definition
-    of "previous period" used by ``cx cemi compute``, ``cx report`` and the KPI tiles.
+    of "previous period" used by ``cx cemi compute``, ``cx report`` and the KPI tiles. A label
+    of another form (a KPI values file may name periods freely) raises, or gives None when not
+    ``strict``.
     """
     import re
     from datetime import date, timedelta
@@ -185,6 +193,8 @@ def previous_period(label: str) -> str:
             return (date.fromisoformat(text) - timedelta(days=1)).isoformat()
         except ValueError:
             pass
+    if not strict:
+        return None
     raise ValidationError(
         f"period {label!r} is not a period label; use 2026-10, 2026-Q4, 2026-W43 or 2026-10-31"
     )

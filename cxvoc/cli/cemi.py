@@ -55,7 +55,7 @@ def compute(
     result = compute_cemi(cfg, kv, period=period, units=unit or None)
     from ..kpi import previous_period
 
-    prev = previous_period(period)
+    prev = previous_period(period, strict=False)
     previous = compute_cemi(cfg, kv, period=prev, network=False) if prev in kv.periods() else None
     pains = pain_points(result, previous=previous, top=pain)
     if as_json:

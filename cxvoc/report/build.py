@@ -102,21 +102,11 @@ def read_agents_map(path: str | Path) -> dict[str, str]:
 def _tiles(table: pa.Table, period: str | None) -> list[KpiTile]:
     if period is None:
         return []
-    prev = previous_period(period)
-    cols = (
-        "source",
-        "occurred_at",
-        "customer_ref",
-        "sentiment_label",
-        "emotion",
-        "qa",
-        "attributes",
-    )
-    rows = kpi_table(table.select([c for c in cols if c in table.column_names]), by=("period",),
-                     kpis=list(TILE_KPIS), touchpoints=None).to_pylist()  # fmt: skip
+    prev = previous_period(period, strict=False)
+    rows = kpi_table(table, by=("period",), kpis=list(TILE_KPIS), touchpoints=None).to_pylist()
     got = {(r["period"], r["kpi"]): r for r in rows}
 
-    def pick(p: str, k: str) -> tuple[float | None, int]:
+    def pick(p: str | None, k: str) -> tuple[float | None, int]:
         r = got.get((p, k))
         return (None, 0) if r is None else (r["value"], int(r["denominator"] or 0))
 
@@ -164,7 +154,7 @@ def build_report(
     cemi = compute_cemi(config, values, period=period) if period and values.units(period) else None
     if cemi is None and period and (period in periods):
         cemi = compute_cemi(config, values, period=period, units=[], network=True)
-    previous = previous_period(period) if period else None
+    previous = previous_period(period, strict=False) if period else None
     prev = (compute_cemi(config, values, period=previous, network=False)
             if previous in periods and values.units(previous) else None)  # fmt: skip
     pains = pain_points(cemi, previous=prev, top=15) if cemi else ()

@@ -219,6 +219,7 @@ def test_previous_period_is_the_calendar_period_before(label, previous):
 def test_previous_period_rejects_other_labels():
     with pytest.raises(ValidationError, match="not a period label"):
         kpi.previous_period("October")
+    assert kpi.previous_period("October", strict=False) is None
 
 
 def _post(i, aspects, label="neutral", touchpoint=None):
