@@ -30,13 +30,15 @@ test-fast: venv
 	$(BIN)/python -m pytest -q -x -m "not slow" tests
 
 # The main job on bundled demo data: generate >= 20 synthetic Vietnamese calls into demo/calls,
-# score them into voc.duckdb (resumable), score bundled demo social posts (demo_data/), then
-# build the HTML report from the store.
+# score them into voc.duckdb (resumable), score bundled demo social posts (demo_data/), import
+# the bundled synthetic survey answers (demo_data/surveys.csv: CSAT/CES/NPS at touchpoints
+# 6, 12, 13), then build the HTML report from the store.
 demo: venv sysdeps models
 	$(BIN)/python -m cxaudio.demo --out voc.duckdb --folder demo/calls
 	$(BIN)/cx text score demo_data/social_posts.csv --text-col content --id-col id \
 		--author-col author --time-col time --url-col url --channel forum \
 		--salt cxkit-demo-salt --out voc.duckdb
+	$(BIN)/cx kpi import demo_data/surveys.csv --source survey --salt cxkit-demo-salt --store voc.duckdb
 	$(BIN)/cx report --store voc.duckdb --out demo/report.html
 	@echo "open demo/report.html; query voc.duckdb with: $(BIN)/cx records stats"
 

@@ -30,7 +30,7 @@ import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import duckdb
 import pyarrow as pa
@@ -38,6 +38,7 @@ import pyarrow as pa
 from .errors import ConfigError, ValidationError
 from .record import Record, make_record_id, pseudonymize
 from .store import Store
+from .touchmap import DEFAULT_TOUCHPOINT_MAP, TouchpointMap
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +51,14 @@ __all__ = [
     "churn_rate",
     "csat",
     "import_table",
+    "kpi_records",
     "kpi_table",
+    "map_touchpoints",
+    "mapped_records",
     "net_sentiment",
     "nps",
     "period_expression",
+    "previous_period",
     "read_table",
     "share_of_voice",
     "ttr_hours",
@@ -149,6 +154,52 @@ def period_expression(period: Period, column: str = "occurred_at") -> str:
     raise ValidationError(f"period={period!r} is not supported; use one of {', '.join(PERIODS)}")
 
 
+@overload
+def previous_period(label: str) -> str: ...
+@overload
+def previous_period(label: str, *, strict: Literal[False]) -> str | None: ...
+
+
+def previous_period(label: str, *, strict: bool = True) -> str | None:
+    """The calendar period before a period label of :func:`period_expression`.
+
+    ``2026-10`` -> ``2026-09``, ``2026-01`` -> ``2025-12``, ``2026-Q1`` -> ``2025-Q4``,
+    ``2026-W01`` -> the ISO week before, ``2026-03-01`` -> ``2026-02-28``. The one definition
+    of "previous period" used by ``cx cemi compute``, ``cx report`` and the KPI tiles. A label
+    of another form (a KPI values file may name periods freely) raises, or gives None when not
+    ``strict``.
+    """
+    import re
+    from datetime import date, timedelta
+
+    text = str(label).strip()
+    if m := re.fullmatch(r"(\d{4})-(\d{2})", text):
+        year, month = int(m[1]), int(m[2])
+        if 1 <= month <= 12:
+            return f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"
+    elif m := re.fullmatch(r"(\d{4})-Q([1-4])", text):
+        year, q = int(m[1]), int(m[2])
+        return f"{year - 1}-Q4" if q == 1 else f"{year}-Q{q - 1}"
+    elif m := re.fullmatch(r"(\d{4})-W(\d{2})", text):
+        try:
+            monday = date.fromisocalendar(int(m[1]), int(m[2]), 1)
+        except ValueError:
+            pass
+        else:
+            y, w, _ = (monday - timedelta(days=7)).isocalendar()
+            return f"{y}-W{w:02d}"
+    else:
+        try:
+            return (date.fromisoformat(text) - timedelta(days=1)).isoformat()
+        except ValueError:
+            pass
+    if not strict:
+        return None
+    raise ValidationError(
+        f"period {label!r} is not a period label; use 2026-10, 2026-Q4, 2026-W43 or 2026-10-31"
+    )
+
+
 def records_arrow(source: Store | pa.Table, *, where: str | None = None) -> pa.Table:
     """The records as an Arrow table with naive-UTC timestamps, ready for DuckDB SQL."""
     table = source if isinstance(source, pa.Table) else source.to_arrow(where=where)
@@ -230,8 +281,13 @@ def kpi_table(
     period: Period = "month",
     kpis: Sequence[str] | None = None,
     where: str | None = None,
+    touchpoints: TouchpointMap | None = DEFAULT_TOUCHPOINT_MAP,
 ) -> pa.Table:
     """KPIs per group, in the long layout: ``by`` columns, kpi, numerator, denominator, value.
+
+    With ``touchpoint`` in ``by``, records without a touchpoint are mapped onto touchpoints by
+    ``touchpoints`` (:mod:`cxvoc.touchmap`: calls to 12 and by topic, social posts by aspect,
+    with the aspect's sentiment); ``touchpoints=None`` keeps the stored column as it is.
 
     ``source`` is a store or an Arrow table of records (:data:`cxvoc.ARROW_SCHEMA`); ``by`` any of
     :data:`GROUP_KEYS`; ``where`` a SQL filter on the records. Rows whose denominator is 0 are
@@ -261,8 +317,12 @@ def kpi_table(
     keys = ", ".join(by)
     con = duckdb.connect()
     con.register("records", table)
+    src = "records"
+    if "touchpoint" in by and touchpoints is not None:
+        map_touchpoints(con, touchpoints)
+        src = "mapped"
     con.execute(
-        f"CREATE TEMP VIEW g AS SELECT {', '.join([*key_sql, '*'] if by else ['*'])} FROM records"
+        f"CREATE TEMP VIEW g AS SELECT {', '.join([*key_sql, '*'] if by else ['*'])} FROM {src}"
     )
     parts = []
     for name in wanted:
@@ -303,6 +363,83 @@ def kpi_table(
         i = result.column_names.index("touchpoint")
         result = result.set_column(i, "touchpoint", result.column("touchpoint").cast(pa.int64()))
     return result
+
+
+_ASPECT_TYPE = '[{"aspect": "VARCHAR", "label": "VARCHAR", "score": "DOUBLE"}]'
+
+
+def map_touchpoints(con: duckdb.DuckDBPyConnection, tmap: TouchpointMap) -> None:
+    """Create the view ``mapped`` over the registered ``records``: one row per (record,
+    touchpoint) as :mod:`cxvoc.touchmap` says (a social post about coverage and billing gives
+    two rows, each with its aspect's sentiment label)."""
+    aspects = [(k, v) for k, v in tmap.aspects.items()] or [("\x00", 0)]
+    topics = [(k, v) for k, v in tmap.topics.items()] or [("\x00", 0)]
+    con.execute("CREATE OR REPLACE TEMP TABLE tp_aspects (aspect VARCHAR, tp SMALLINT)")
+    con.executemany("INSERT INTO tp_aspects VALUES (?, ?)", aspects)
+    con.execute("CREATE OR REPLACE TEMP TABLE tp_topics (topic VARCHAR, tp SMALLINT)")
+    con.executemany("INSERT INTO tp_topics VALUES (?, ?)", topics)
+    calls = "NULL" if tmap.calls is None else str(int(tmap.calls))
+    social = "NULL" if tmap.social_default is None else str(int(tmap.social_default))
+    con.execute(f"""
+CREATE OR REPLACE TEMP TABLE social_aspects AS
+SELECT record_id, tp, min(label) AS label FROM (
+  SELECT record_id, a.tp AS tp,
+    CASE WHEN x.label = 'negative' THEN 'a-negative' WHEN x.label = 'positive' THEN 'c-positive'
+         ELSE 'b-neutral' END AS label
+  FROM (SELECT record_id, unnest(from_json(aspects, '{_ASPECT_TYPE}')) AS x FROM records
+        WHERE source = 'social' AND touchpoint IS NULL AND aspects IS NOT NULL AND aspects <> '[]')
+  JOIN tp_aspects a ON a.aspect = x.aspect) GROUP BY 1, 2;
+CREATE OR REPLACE TEMP TABLE mapped AS
+SELECT * REPLACE (CAST(CASE WHEN touchpoint IS NULL AND source = 'call' THEN {calls}
+                            WHEN touchpoint IS NULL AND source = 'social' THEN {social}
+                            ELSE touchpoint END AS SMALLINT) AS touchpoint)
+FROM records r
+WHERE NOT (source = 'social' AND touchpoint IS NULL
+           AND record_id IN (SELECT record_id FROM social_aspects))
+UNION ALL BY NAME
+SELECT r.* REPLACE (s.tp AS touchpoint, substr(s.label, 3) AS sentiment_label)
+FROM records r JOIN social_aspects s ON r.record_id = s.record_id
+UNION ALL BY NAME
+SELECT r.* REPLACE (t.tp AS touchpoint)
+FROM records r JOIN tp_topics t ON json_extract_string(r.attributes, '$.topic') = t.topic
+WHERE r.source = 'call' AND t.tp IS DISTINCT FROM coalesce(r.touchpoint, {calls});
+""")
+
+
+_KPI_COLUMNS = ("record_id", "source", "channel", "brand", "service", "touchpoint", "unit",
+                "occurred_at", "customer_ref", "sentiment_label", "aspects", "emotion", "qa",
+                "attributes")  # fmt: skip
+_SLIM = """
+SELECT * REPLACE (
+  CASE WHEN emotion IS NULL THEN NULL ELSE CAST(json_object('escalation_events',
+       coalesce(json_extract(emotion, '$.escalation_events'), '[]'::JSON)) AS VARCHAR) END AS emotion,
+  CASE WHEN qa IS NULL THEN NULL ELSE CAST(json_object('passed', json_extract(qa, '$.passed')) AS VARCHAR) END AS qa)
+FROM raw
+"""
+
+
+def kpi_records(table: pa.Table) -> pa.Table:
+    """The columns of the records (as from :func:`records_arrow`) that the KPIs read, with the
+    call JSON cut down to what they use (escalation events, QA passed): the same KPIs, read
+    faster by :func:`kpi_table` when a report computes them more than once."""
+    con = duckdb.connect()
+    try:
+        con.register("raw", table.select([c for c in _KPI_COLUMNS if c in table.column_names]))
+        return con.sql(_SLIM).to_arrow_table()
+    finally:
+        con.close()
+
+
+def mapped_records(table: pa.Table, tmap: TouchpointMap) -> pa.Table:
+    """The records (as from :func:`records_arrow` or :func:`kpi_records`) with their touchpoints
+    mapped, one row per (record, touchpoint): see :func:`map_touchpoints`."""
+    con = duckdb.connect()
+    try:
+        con.register("records", table)
+        map_touchpoints(con, tmap)
+        return con.sql("SELECT * FROM mapped").to_arrow_table()
+    finally:
+        con.close()
 
 
 def _empty(by: Sequence[str], period: Period) -> pa.Table:

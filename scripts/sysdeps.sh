@@ -7,6 +7,9 @@ command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v sox >/dev/null 2>&1 || need+=(sox)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)  # crawler scale-out tests
+command -v fc-list >/dev/null 2>&1 || need+=(fontconfig)
+# a font with Vietnamese letters for the report's Chromium tests (DejaVu covers them)
+{ command -v fc-list >/dev/null 2>&1 && [ -n "$(fc-list :lang=vi family)" ]; } || need+=(fonts-dejavu-core)
 [ ${#need[@]} -eq 0 ] && exit 0
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo -n"

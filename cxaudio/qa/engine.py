@@ -58,6 +58,15 @@ class QAResult:
     score: float | None
     auto_failed: bool
     criteria: tuple[CriterionResult, ...]
+    pass_score: float = 80.0
+
+    @property
+    def passed(self) -> bool | None:
+        """Whether the call passed its scorecard (score >= pass_score, no auto-fail); None when
+        no criterion was applicable."""
+        if self.score is None:
+            return None
+        return not self.auto_failed and self.score >= self.pass_score
 
     @property
     def passed_ids(self) -> list[str]:
@@ -73,6 +82,8 @@ class QAResult:
             "version": self.scorecard_version,
             "score": None if self.score is None else round(self.score, 2),
             "auto_failed": self.auto_failed,
+            "pass_score": self.pass_score,
+            "passed": self.passed,
             "criteria": [c.serialize() for c in self.criteria],
         }
 
@@ -114,7 +125,8 @@ def score_call(
         score = 0.0
     else:
         score = 100.0 * sum(r.weight for r in applicable if r.passed) / total
-    return QAResult(scorecard.id, scorecard.version, score, auto_failed, tuple(results))
+    return QAResult(scorecard.id, scorecard.version, score, auto_failed, tuple(results),
+                    pass_score=scorecard.pass_score)  # fmt: skip
 
 
 def _na(c: Criterion, reason: str) -> CriterionResult:

@@ -6,6 +6,7 @@ A scorecard::
     version: "1"
     name: {vi: "...", en: "..."}
     diacritics_insensitive: true     # phrase matching default for every criterion
+    pass_score: 80                   # a call passes at this score or more (and no auto-fail)
     criteria:
       - id: greeting
         description: {vi: "...", en: "..."}
@@ -114,6 +115,7 @@ class Scorecard:
     name: dict[str, str] = field(default_factory=dict)
     diacritics_insensitive: bool = True
     source: str = "<memory>"
+    pass_score: float = 80.0
 
     def serialize(self) -> dict[str, Any]:
         return {
@@ -121,6 +123,7 @@ class Scorecard:
             "version": self.version,
             "name": dict(self.name),
             "diacritics_insensitive": self.diacritics_insensitive,
+            "pass_score": self.pass_score,
             "criteria": [c.serialize() for c in self.criteria],
         }
 
@@ -150,11 +153,21 @@ def parse_scorecard(data: Any, *, source: str = "<memory>") -> Scorecard:
         "diacritics_insensitive",
         "criteria",
         "description",
+        "pass_score",
     }
     if unknown:
         raise ScorecardError(
             f"{source}: unknown top-level field(s) {sorted(unknown)}; accepted: "
-            "id, version, name, description, diacritics_insensitive, criteria"
+            "id, version, name, description, diacritics_insensitive, pass_score, criteria"
+        )
+    pass_score = data.get("pass_score", 80.0)
+    if (
+        isinstance(pass_score, bool)
+        or not isinstance(pass_score, int | float)
+        or not 0 <= pass_score <= 100
+    ):
+        raise ScorecardError(
+            f"{source}: field 'pass_score'={pass_score!r} must be a number in 0-100"
         )
     card_id = data.get("id")
     if not isinstance(card_id, str) or not _ID.match(card_id):
@@ -182,6 +195,7 @@ def parse_scorecard(data: Any, *, source: str = "<memory>") -> Scorecard:
         name=_texts(data.get("name", {}), source, "<scorecard>", "name"),
         diacritics_insensitive=di,
         source=source,
+        pass_score=float(pass_score),
     )
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from decimal import Decimal
+from fractions import Fraction
 from typing import Literal
 
 from ..errors import ValidationError
@@ -29,16 +31,20 @@ BAND_COLORS: dict[str, str] = {
 }
 
 
-def band(score: float) -> Band:
-    """Poor [1, 2), Average [2, 3), Fair [3, 3.5), Good [3.5, 4.5), Excellent [4.5, 5]."""
-    if not isinstance(score, int | float) or math.isnan(score) or not 1.0 <= score <= 5.0:
+def band(score: float | Fraction | Decimal) -> Band:
+    """Poor [1, 2), Average [2, 3), Fair [3, 3.5), Good [3.5, 4.5), Excellent [4.5, 5].
+
+    The edges are compared exactly: give an exact :class:`~fractions.Fraction` (as
+    :func:`cxvoc.cemi.compute_cemi` does) to band a weighted mean without rounding error.
+    """
+    if isinstance(score, bool) or not isinstance(score, int | float | Fraction | Decimal):
         raise ValidationError(f"CEMI score {score!r} is outside the scale 1–5")
-    if score < 2.0:
-        return "Poor"
-    if score < 3.0:
-        return "Average"
-    if score < 3.5:
-        return "Fair"
-    if score < 4.5:
-        return "Good"
+    if isinstance(score, float | Decimal) and not math.isfinite(score):
+        raise ValidationError(f"CEMI score {score!r} is outside the scale 1–5")
+    x = Fraction(score)
+    if not 1 <= x <= 5:
+        raise ValidationError(f"CEMI score {float(x)!r} is outside the scale 1–5")
+    for name, _, hi in BANDS[:-1]:
+        if x < Fraction(hi):
+            return name
     return "Excellent"

@@ -25,9 +25,11 @@ of breaks reached (at least 1).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from fractions import Fraction
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -35,6 +37,7 @@ from typing import Any, Literal
 import yaml
 
 from ..errors import ConfigError
+from ..touchmap import DEFAULT_TOUCHPOINT_MAP, TouchpointMap, parse_touchpoint_map
 
 __all__ = [
     "CemiConfig",
@@ -45,9 +48,27 @@ __all__ = [
     "Stage",
     "TouchpointDef",
     "default_config_path",
+    "exact",
     "load_config",
     "parse_config",
 ]
+
+
+def exact(x: float | int | Fraction) -> Fraction:
+    """The decimal a float was written as (``0.3`` -> 3/10), as an exact fraction.
+
+    Weights, breaks and KPI values are decimals in YAML and tables; reading the float back
+    through its shortest repr keeps ``0.5 * 3.4 + 0.3 * 3.5 + 0.2 * 3`` exactly 3.35.
+    """
+    if isinstance(x, Fraction | int):
+        return Fraction(x)
+    return _exact_float(float(x))
+
+
+@functools.lru_cache(maxsize=65536)
+def _exact_float(x: float) -> Fraction:
+    return Fraction(repr(x))
+
 
 ScaleMode = Literal["linear", "step"]
 
@@ -65,18 +86,33 @@ class ScoringScale:
 
     def points(self, value: float) -> float:
         """Points in [1, 5] for a KPI value."""
-        b = self.breaks if self.higher_is_better else tuple(-x for x in self.breaks)
-        v = value if self.higher_is_better else -value
+        return float(self.exact_points(exact(value)))
+
+    def exact_points(self, value: Fraction) -> Fraction:
+        """Points in [1, 5] for a KPI value, in exact arithmetic."""
+        sign = 1 if self.higher_is_better else -1
+        b = self._exact_breaks
+        v = sign * value
         if self.mode == "step":
-            return float(max(1, sum(v >= x for x in b)))
-        if v <= b[0]:
-            return 1.0
-        if v >= b[-1]:
-            return 5.0
-        for k in range(len(b) - 1):
-            if b[k] <= v < b[k + 1]:
-                return 1.0 + k + (v - b[k]) / (b[k + 1] - b[k])
-        return 5.0  # unreachable: v < b[-1] is inside some interval
+            return Fraction(max(1, sum(v >= x for x in b)))
+        # the interval is found in floats (fast); the points are continuous across a break, so
+        # a float that lands on the neighbouring interval gives the same exact result
+        fb, fv = self._float_breaks, float(v)
+        if fv <= fb[0]:
+            return Fraction(1)
+        if fv >= fb[-1]:
+            return Fraction(5)
+        k = next(i for i in range(len(fb) - 1) if fv < fb[i + 1])
+        return 1 + k + (v - b[k]) / (b[k + 1] - b[k])
+
+    @functools.cached_property
+    def _float_breaks(self) -> tuple[float, ...]:
+        return tuple(float(x) for x in self._exact_breaks)
+
+    @functools.cached_property
+    def _exact_breaks(self) -> tuple[Fraction, ...]:
+        sign = 1 if self.higher_is_better else -1
+        return tuple(sign * exact(x) for x in self.breaks)
 
     def serialize(self) -> dict[str, Any]:
         return {"breaks": list(self.breaks), "mode": self.mode}
@@ -100,7 +136,7 @@ class KpiDef:
             raise ConfigError(f"KPI {self.id!r} is composite and has no scoring scale")
         return self.scale.points(value)
 
-    @property
+    @functools.cached_property
     def target_points(self) -> float | None:
         if self.target is None or self.scale is None:
             return None
@@ -158,9 +194,11 @@ class CemiConfig:
     services: Mapping[str, ServiceDef]
     weight_tolerance: float = 1e-6
     source: str = "<dict>"
+    record_touchpoints: TouchpointMap = field(default=DEFAULT_TOUCHPOINT_MAP)
 
     def serialize(self) -> dict[str, Any]:
         return {
+            "record_touchpoints": self.record_touchpoints.serialize(),
             "kpis": {k: v.serialize() for k, v in self.kpis.items()},
             "phases": [asdict(p) for p in self.phases],
             "touchpoints": {k: v.serialize() for k, v in self.touchpoints.items()},
@@ -279,8 +317,13 @@ def parse_config(data: Any, *, source: str = "<dict>") -> CemiConfig:
             raise ctx.fail(f"stage {stage!r} lists touchpoint {tp}, which is not defined under "
                            f"journey.touchpoints")  # fmt: skip
     services = _parse_services(ctx, data, touchpoints, tol)
+    try:
+        tmap = parse_touchpoint_map(data.get("record_touchpoints"), known=set(touchpoints))
+    except ValueError as exc:
+        raise ctx.fail(f"record_touchpoints: {exc}") from None
     return CemiConfig(kpis=kpis, phases=phases, touchpoints=dict(sorted(touchpoints.items())),
-                      services=services, weight_tolerance=tol, source=source)  # fmt: skip
+                      services=services, weight_tolerance=tol, source=source,
+                      record_touchpoints=tmap)  # fmt: skip
 
 
 def _tp_id(ctx: _Ctx, key: Any, where: str) -> int:

@@ -47,13 +47,15 @@ def compute(
     kv = KpiValues()
     if store:
         with open_store(store) as st:
-            kv = KpiValues.from_records(st)
+            kv = KpiValues.from_records(st, touchpoints=cfg.record_touchpoints)
     if values:
         kv = kv.merged(KpiValues.from_table(values))
     if not store and not values:
         raise ConfigError("give KPI values with --store and/or --values")
     result = compute_cemi(cfg, kv, period=period, units=unit or None)
-    prev = _previous_period(period)
+    from ..kpi import previous_period
+
+    prev = previous_period(period, strict=False)
     previous = compute_cemi(cfg, kv, period=prev, network=False) if prev in kv.periods() else None
     pains = pain_points(result, previous=previous, top=pain)
     if as_json:
@@ -69,11 +71,16 @@ def compute(
     console = Console()
     units = list(result.units) + ([result.network] if result.network and not unit else [])
     for u in units:
-        root = Tree(label(f"[b]{u.unit}[/] ({u.period})", u.score, u.band))
+        root = Tree(
+            label(f"[b]{u.unit}[/] ({u.period}){_cover(u.coverage, u.records)}", u.score, u.band)
+        )
         for s in u.services:
-            node = root.add(label(f"{s.name} (w {s.effective_weight:.2f})", s.score, s.band))
+            node = root.add(label(f"{s.name} (weight {s.weight:.2f}, effective {s.effective_weight:.2f})"
+                                  f"{_cover(s.coverage, s.records)}", s.score, s.band))  # fmt: skip
             for t in s.touchpoints:
-                tp = node.add(label(f"{t.touchpoint}. {t.name}", t.score, t.band))
+                tp = node.add(label(f"{t.touchpoint}. {t.name} (weight {t.weight:.2f}, effective "
+                                    f"{t.effective_weight:.2f}){_cover(t.coverage, t.records)}",
+                                    t.score, t.band))  # fmt: skip
                 for k in t.kpis:
                     if k.points is None:
                         tp.add(f"[grey50]{k.kpi}: {k.status}[/]")
@@ -100,12 +107,9 @@ def compute(
         console.print(table)
 
 
-def _previous_period(period: str) -> str | None:
-    try:
-        year, month = (int(x) for x in period.split("-"))
-    except ValueError:
-        return None
-    return f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"
+def _cover(coverage: float, records: int | None) -> str:
+    n = "" if records is None else f", {records:,} records"
+    return f" [grey50]coverage {100 * coverage:.0f} %{n}[/]"
 
 
 @app.command()

@@ -5,7 +5,19 @@
 >>> build_report(open_store("voc.duckdb"), "report.html")
 """
 
-from .build import ReportSummary, build_report, render_html
+from .build import KpiTile, ReportSummary, build_report, read_agents_map, render_html
 from .data import ReportData, gather
+from .labels import LANGS, Labels, labels
 
-__all__ = ["ReportData", "ReportSummary", "build_report", "gather", "render_html"]
+__all__ = [
+    "LANGS",
+    "KpiTile",
+    "Labels",
+    "ReportData",
+    "ReportSummary",
+    "build_report",
+    "gather",
+    "labels",
+    "read_agents_map",
+    "render_html",
+]

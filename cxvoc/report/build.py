@@ -1,17 +1,20 @@
-"""Assemble the one-file HTML report (inline CSS, inline SVG, a few lines of inline JS)."""
+"""Assemble the one-file HTML report: a jinja2 page (autoescaped: it shows scraped text) with
+inline CSS, inline SVG charts and a few lines of inline JS; no external resource."""
 
 from __future__ import annotations
 
+import csv
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from html import escape
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import pyarrow as pa
+from markupsafe import Markup
 
 from .._version import __version__
 from ..cemi import (
@@ -24,15 +27,31 @@ from ..cemi import (
     load_config,
     pain_points,
 )
-from ..kpi import records_arrow
+from ..errors import ConfigError
+from ..kpi import kpi_records, kpi_table, previous_period, records_arrow
 from ..spikes import SpikeAlert, SpikeParams, detect_spikes
 from ..store import Store
 from . import svg
-from .data import ReportData, gather
+from .data import MIN_DAILY_CALLS, MIN_ROLLING_MENTIONS, ReportData, gather
+from .labels import Labels
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ReportSummary", "build_report", "render_html"]
+__all__ = ["KpiTile", "ReportSummary", "build_report", "read_agents_map", "render_html"]
+
+TILE_KPIS = (
+    "csat",
+    "nps",
+    "ces",
+    "ttr",
+    "net_sentiment",
+    "escalation_rate",
+    "qa_pass_rate",
+    "churn",
+)
+_TILE_UNITS = {"csat": " %", "nps": "", "ces": "", "ttr": " h", "net_sentiment": "", "escalation_rate": " %",
+               "qa_pass_rate": " %", "churn": " %"}  # fmt: skip
+_LOWER_IS_BETTER = {"ces", "ttr", "escalation_rate", "churn"}
 
 
 @dataclass(frozen=True)
@@ -51,6 +70,56 @@ class ReportSummary:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class KpiTile:
+    """A KPI of the period, network-wide: value, records behind it, and the previous period's."""
+
+    kpi: str
+    value: float | None
+    n: int
+    previous: float | None
+    previous_n: int
+
+    @property
+    def change(self) -> float | None:
+        return None if self.value is None or self.previous is None else self.value - self.previous
+
+
+def read_agents_map(path: str | Path) -> dict[str, str]:
+    """A CSV file with the columns ``agent_ref`` (the pseudonym in the records) and ``name``."""
+    path = Path(path)
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+    except OSError as exc:
+        raise ConfigError(f"agents map {str(path)!r}: cannot read: {exc.strerror or exc}") from None
+    if rows and not {"agent_ref", "name"} <= set(rows[0]):
+        raise ConfigError(f"agents map {str(path)!r}: needs the columns agent_ref and name "
+                          f"(found: {', '.join(rows[0])})")  # fmt: skip
+    return {r["agent_ref"].strip(): r["name"].strip() for r in rows if r.get("agent_ref")}
+
+
+def _tiles(table: pa.Table, period: str | None) -> list[KpiTile]:
+    if period is None:
+        return []
+    prev = previous_period(period, strict=False)
+    rows = kpi_table(table, by=("period",), kpis=list(TILE_KPIS), touchpoints=None).to_pylist()
+    got = {(r["period"], r["kpi"]): r for r in rows}
+
+    def pick(p: str | None, k: str) -> tuple[float | None, int]:
+        r = got.get((p, k))
+        return (None, 0) if r is None else (r["value"], int(r["denominator"] or 0))
+
+    tiles = []
+    for k in TILE_KPIS:
+        v, n = pick(period, k)
+        pv, pn = pick(prev, k)
+        if k == "churn" and v is None and pv is None:
+            continue  # no ticket data at all: not a KPI of this store
+        tiles.append(KpiTile(k, v, n, pv, pn))
+    return tiles
+
+
 def build_report(
     source: Store | pa.Table,
     out: str | Path,
@@ -59,28 +128,40 @@ def build_report(
     kpi_values: KpiValues | None = None,
     period: str | None = None,
     spike_params: SpikeParams | None = None,
-    title: str = "Customer experience report",
+    title: str | None = None,
+    lang: str = "vi",
+    agents_map: Mapping[str, str] | None = None,
+    brands: Sequence[str] | None = None,
 ) -> ReportSummary:
     """Write the report of a store (or an Arrow table of records) to ``out``.
 
     CEMI uses ``config`` (default: the bundled telecom journey) with KPI values from the records,
-    overlaid by ``kpi_values`` where given, for ``period`` (default: the latest month with data).
+    overlaid by ``kpi_values`` where given, for ``period`` (default: the latest month with data),
+    compared with the calendar month before (:func:`cxvoc.kpi.previous_period`). ``lang``:
+    ``vi`` or ``en``; ``agents_map``: agent pseudonym -> name; ``brands``: shown first.
     """
     t0 = time.perf_counter()
+    labels = Labels(lang)
     table = records_arrow(source)
-    data = gather(table)
+    data = gather(table, brands=list(brands) if brands else None)
     config = config or load_config()
-    values = KpiValues.from_records(table)
+    slim = kpi_records(table)  # read by the CEMI values and the KPI tiles
+    values = KpiValues.from_records(slim, touchpoints=config.record_touchpoints, slim=True)
     if kpi_values is not None:
         values = values.merged(kpi_values)
     periods = values.periods()
     period = period or (periods[-1] if periods else None)
     cemi = compute_cemi(config, values, period=period) if period and values.units(period) else None
-    previous = _previous(periods, period)
-    prev = compute_cemi(config, values, period=previous, network=False) if previous else None
+    if cemi is None and period and (period in periods):
+        cemi = compute_cemi(config, values, period=period, units=[], network=True)
+    previous = previous_period(period, strict=False) if period else None
+    prev = (compute_cemi(config, values, period=previous, network=False)
+            if previous in periods and values.units(previous) else None)  # fmt: skip
     pains = pain_points(cemi, previous=prev, top=15) if cemi else ()
     alerts = detect_spikes(table, spike_params)
-    html = render_html(data, cemi=cemi, pains=pains, alerts=alerts, title=title)
+    html = render_html(data, cemi=cemi, pains=pains, alerts=alerts, tiles=_tiles(slim, period),
+                       config=config, labels=labels, agents_map=agents_map, title=title,
+                       period=period, previous=previous)  # fmt: skip
     path = Path(out)
     tmp = path.with_name(path.name + ".partial")
     tmp.write_text(html, encoding="utf-8")
@@ -98,91 +179,80 @@ def build_report(
     return summary
 
 
-def _previous(periods: Sequence[str], period: str | None) -> str | None:
-    if period is None or period not in periods:
-        return None
-    i = list(periods).index(period)
-    return periods[i - 1] if i > 0 else None
+# -- the page ----------------------------------------------------------------------------------
+_ENV = jinja2.Environment(
+    autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True
+)
+_PAGE = _ENV.from_string((Path(__file__).with_name("page.html.j2")).read_text(encoding="utf-8"))
 
 
-_CSS = """
-body{font-family:system-ui,sans-serif;margin:0;background:#f5f6f8;color:#222}
-header{background:#0d47a1;color:#fff;padding:14px 24px}header h1{margin:0;font-size:22px}
-header p{margin:4px 0 0;opacity:.85;font-size:13px}
-main{display:grid;grid-template-columns:repeat(auto-fill,minmax(600px,1fr));gap:16px;padding:16px}
-section{background:#fff;border-radius:6px;padding:12px 16px;box-shadow:0 1px 2px rgba(0,0,0,.12)}
-section.wide{grid-column:1/-1}h2{font-size:16px;margin:0 0 8px}
-table{border-collapse:collapse;font-size:12px;width:100%}th,td{padding:3px 6px;border-bottom:1px solid #eee;text-align:left}
-td.n{text-align:right;font-variant-numeric:tabular-nums}
-.badge{display:inline-block;min-width:64px;padding:1px 6px;border-radius:3px;color:#fff;font-size:12px;margin-right:6px;text-align:center}
-details{margin-left:14px}summary{cursor:pointer;padding:1px 0}.kpis{margin-left:30px;font-size:12px;color:#444}
-.muted{color:#777;font-size:12px}button{font-size:12px;margin:0 6px 8px 0}
-"""
-
-_JS = """
-(function(){
-  var tree=document.getElementById('cemi-tree');
-  document.querySelectorAll('button[data-open]').forEach(function(b){
-    b.addEventListener('click',function(){
-      var open=b.getAttribute('data-open')==='1';
-      tree.querySelectorAll('details').forEach(function(d){d.open=open;});
-    });
-  });
-  document.body.setAttribute('data-ready','1');
-})();
-"""
+def _num(v: float | None, unit: str = "", digits: int = 1) -> str:
+    if v is None:
+        return "–"
+    return f"{v:,.{digits}f}{unit}"
 
 
-def _badge(score: float | None, band: str | None) -> str:
+def _signed(v: float | None, unit: str = "") -> str:
+    if v is None:
+        return ""
+    return f"{'+' if v > 0 else '±' if v == 0 else '−'}{abs(v):,.1f}{unit}"
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.0f} %"
+
+
+def _badge(score: float | None, band: str | None, labels: Labels) -> Markup:
     if score is None or band is None:
-        return '<span class="badge" style="background:#9e9e9e">no data</span>'
-    return f'<span class="badge" style="background:{BAND_COLORS[band]}">{score:.2f} {band}</span>'
-
-
-def _tree(result: CemiResult) -> str:
-    out = [
-        '<div id="cemi-tree"><button data-open="1">expand all</button><button data-open="0">collapse all</button>'
-    ]
-    units = list(result.units) + ([result.network] if result.network else [])
-    for u in units:
-        out.append(
-            f"<details open><summary>{_badge(u.score, u.band)}<b>{escape(u.unit)}</b></summary>"
+        return Markup('<span class="badge" style="background:#9e9e9e">{}</span>').format(
+            labels("no_data")
         )
-        for s in u.services:
-            out.append(f"<details><summary>{_badge(s.score, s.band)}{escape(s.name)} "
-                       f'<span class="muted">weight {s.effective_weight:.2f}</span></summary>')  # fmt: skip
-            for t in s.touchpoints:
-                kp = "; ".join(
-                    f"{escape(k.kpi)} {k.value:.1f} → {k.points:.2f} pts (w {k.effective_weight:.2f})"
-                    if k.points is not None and k.value is not None
-                    else f"{escape(k.kpi)} {k.status}"
-                    for k in t.kpis
-                )
-                out.append(f"<details><summary>{_badge(t.score, t.band)}{t.touchpoint}. {escape(t.name)}"
-                           f' <span class="muted">{escape(t.stage)}</span></summary><div class="kpis">{kp}</div></details>')  # fmt: skip
-            out.append("</details>")
-        out.append("</details>")
-    out.append("</div>")
-    return "".join(out)
+    return Markup('<span class="badge" style="background:{}">{} {}</span>').format(
+        BAND_COLORS[band], f"{score:.2f}", labels.band(band)
+    )
 
 
-def _table(
-    headers: Sequence[str], rows: Sequence[Sequence[Any]], numeric: Sequence[int] = ()
-) -> str:
-    if not rows:
-        return '<p class="muted">none</p>'
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
-    body = []
-    for r in rows:
-        cells = "".join(f'<td class="n">{escape(str(c))}</td>' if i in numeric else f"<td>{escape(str(c))}</td>"
-                        for i, c in enumerate(r))  # fmt: skip
-        body.append(f"<tr>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+def _agent_name(ref: str, agents_map: Mapping[str, str] | None) -> str:
+    if agents_map and ref in agents_map:
+        return agents_map[ref]
+    return ref[:10] + "…"
 
 
-def _section(title: str, body: str, *, wide: bool = False, sid: str = "") -> str:
-    cls = ' class="wide"' if wide else ""
-    return f'<section id="{sid}"{cls}><h2>{escape(title)}</h2>{body}</section>'
+def _evidence(spans: Sequence[Sequence[float]]) -> str:
+    return ", ".join(f"{float(a):.1f}–{float(b):.1f}" for a, b in spans) or "–"
+
+
+def _transcript(raw: Any) -> list[dict[str, Any]]:
+    """Segments of the transcript stored by the call scorer (``attributes.transcript``):
+    ``{"parties": {party: {"text", "segments": [{start, end, text?}]}}}``, or a plain
+    ``{"segments": [...]}``. Parties without per-segment text give one line each."""
+    if not isinstance(raw, Mapping):
+        return []
+    lines: list[dict[str, Any]] = []
+    if isinstance(raw.get("segments"), list):
+        for s in raw["segments"]:
+            if isinstance(s, Mapping) and s.get("text"):
+                lines.append({"start": float(s.get("start") or 0.0), "speaker": str(s.get("speaker") or ""),
+                              "text": str(s["text"])})  # fmt: skip
+    for party, doc in (raw.get("parties") or {}).items():
+        if not isinstance(doc, Mapping):
+            continue
+        segs = [s for s in doc.get("segments") or [] if isinstance(s, Mapping) and s.get("text")]
+        if segs:
+            lines += [
+                {"start": float(s.get("start") or 0.0), "speaker": party, "text": str(s["text"])}
+                for s in segs
+            ]
+        elif doc.get("text"):
+            first = (doc.get("segments") or [{}])[0]
+            lines.append(
+                {
+                    "start": float(first.get("start") or 0.0),
+                    "speaker": party,
+                    "text": str(doc["text"]),
+                }
+            )
+    return sorted(lines, key=lambda x: x["start"])
 
 
 def render_html(
@@ -191,79 +261,183 @@ def render_html(
     cemi: CemiResult | None,
     pains: Sequence[PainPoint],
     alerts: Sequence[SpikeAlert],
-    title: str = "Customer experience report",
+    tiles: Sequence[KpiTile] = (),
+    config: CemiConfig | None = None,
+    labels: Labels | None = None,
+    agents_map: Mapping[str, str] | None = None,
+    title: str | None = None,
+    period: str | None = None,
+    previous: str | None = None,
 ) -> str:
     """The report page as one self-contained HTML string."""
-    sections = []
-    sections.append(_section("QA score distribution", svg.bar_chart(
-        [b for b, _ in data.qa_bins], [float(n) for _, n in data.qa_bins], title="calls per QA score band"),
-        sid="qa"))  # fmt: skip
+    L = labels or Labels("vi")
+    config = config or load_config()
+    ctx: dict[str, Any] = {"L": L, "title": title or L("title"), "data": data, "version": __version__,
+                           "stamp": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "period": period,
+                           "previous": previous, "band_colors": BAND_COLORS, "num": _num, "pct": _pct,
+                           "signed": _signed}  # fmt: skip
+    ctx["sources"] = ", ".join(f"{L.source(s)}: {n:,}" for s, n in data.by_source)
+    ctx["tiles"] = [_tile(t, L) for t in tiles]
+    ctx["cemi"] = cemi
+    ctx["tree"] = _tree(cemi, config, L) if cemi is not None else None
+    ctx["heatmap"] = _heatmap(cemi, config, L) if cemi is not None else None
+    ctx["pains"] = [_pain(p, config, L) for p in pains]
+    ctx["brands"] = _social(data, L)
+    ctx["charts"] = _charts(data, alerts, L)
+    ctx["agents"] = [
+        {"name": _agent_name(a.agent_ref, agents_map), "ref": a.agent_ref, "calls": a.calls,
+         "qa_mean": _num(a.qa_mean), "qa_pass": _rate(a.qa_passed, a.qa_judged),
+         "escalated": _rate(a.escalated, a.with_emotion), "talk": _num(a.talk_agent_pct, " %")}
+        for a in data.agents
+    ]  # fmt: skip
+    ctx["call"] = _call(data.call, L, agents_map)
+    ctx["alerts"] = [
+        {"brand": a.brand, "metric": L("mentions") if a.metric == "volume" else L("negative") + " %",
+         "from": a.bucket_start.isoformat(), "observed": f"{a.observed:.3g}", "expected": f"{a.expected:.3g}",
+         "count": f"{a.count:,}", "test": a.test, "p": f"{a.p_value:.2e}"}
+        for a in alerts[:50]
+    ]  # fmt: skip
+    return _PAGE.render(**ctx)
+
+
+def _rate(k: int, n: int) -> str:
+    return "–" if n == 0 else f"{100.0 * k / n:.0f} % ({k:,}/{n:,})"
+
+
+def _tile(t: KpiTile, L: Labels) -> dict[str, Any]:
+    unit = _TILE_UNITS.get(t.kpi, "")
+    change = t.change
+    better = None if change is None or change == 0 else (change < 0) == (t.kpi in _LOWER_IS_BETTER)
+    change_unit = f" {L('pp')}" if unit == " %" else unit
+    return {"name": L.kpi(t.kpi), "value": _num(t.value, unit), "n": t.n, "change": _signed(change, change_unit),
+            "better": better, "previous": _num(t.previous, unit), "previous_n": t.previous_n,
+            "kpi": t.kpi}  # fmt: skip
+
+
+def _tree(cemi: CemiResult, config: CemiConfig, L: Labels) -> list[dict[str, Any]]:
+    units = list(cemi.units) + ([cemi.network] if cemi.network else [])
+    out = []
+    for u in units:
+        services = []
+        for s in u.services:
+            tps = []
+            for t in s.touchpoints:
+                kpis = [{"name": L.kpi(k.kpi, k.name), "value": _num(k.value), "points": _num(k.points, digits=2),
+                         "weight": f"{k.weight:.2f}", "effective": f"{k.effective_weight:.2f}",
+                         "n": "–" if k.records is None else f"{k.records:,}", "status": k.status}
+                        for k in t.kpis]  # fmt: skip
+                tps.append({"badge": _badge(t.score, t.band, L), "name": L.touchpoint(t.touchpoint, t.name),
+                            "stage": L.stage(t.stage), "weight": f"{t.weight:.2f}",
+                            "effective": f"{t.effective_weight:.2f}", "coverage": _pct(t.coverage),
+                            "n": t.records, "kpis": kpis})  # fmt: skip
+            services.append({"badge": _badge(s.score, s.band, L), "name": L.service(s.service, s.name),
+                             "weight": f"{s.weight:.2f}", "effective": f"{s.effective_weight:.2f}",
+                             "coverage": _pct(s.coverage), "n": s.records, "touchpoints": tps})  # fmt: skip
+        out.append({"badge": _badge(u.score, u.band, L), "name": u.unit, "coverage": _pct(u.coverage),
+                    "n": u.records, "services": services})  # fmt: skip
+    return out
+
+
+def _heatmap(cemi: CemiResult, config: CemiConfig, L: Labels) -> dict[str, Any]:
+    unit = cemi.network or (cemi.units[0] if cemi.units else None)
+    tps = list(config.touchpoints)
+    rows = []
+    for s in unit.services if unit else ():
+        by = {t.touchpoint: t for t in s.touchpoints}
+        cells = []
+        for tp in tps:
+            t = by.get(tp)
+            if t is None or t.score is None or t.band is None:
+                cells.append({"text": "–", "color": "#e0e0e0", "fg": "#777",
+                              "tip": f"{L.touchpoint(tp, config.touchpoints[tp].name)}: {L('no_data')}"})  # fmt: skip
+            else:
+                fg = "#222" if t.band in ("Fair", "Good") else "#fff"
+                cells.append({"text": f"{t.score:.1f}", "color": BAND_COLORS[t.band], "fg": fg,
+                              "tip": f"{L.touchpoint(tp, t.name)}: {t.score:.2f} {L.band(t.band)}, "
+                                     f"{L('coverage')} {_pct(t.coverage)}, n = {t.records if t.records is not None else '–'}"})  # fmt: skip
+        rows.append({"name": L.service(s.service, s.name), "cells": cells})
+    cols = [{"tp": tp, "name": L.touchpoint(tp, config.touchpoints[tp].name)} for tp in tps]
+    return {"unit": unit.unit if unit else "", "cols": cols, "rows": rows}
+
+
+def _pain(p: PainPoint, config: CemiConfig, L: Labels) -> dict[str, Any]:
+    sname = config.services[p.service].name if p.service in config.services else p.service
+    kname = config.kpis[p.kpi].name if p.kpi and p.kpi in config.kpis else p.kpi
+    return {"unit": p.unit, "service": L.service(p.service, sname),
+            "touchpoint": L.touchpoint(p.touchpoint, p.touchpoint_name),
+            "kpi": L.kpi(p.kpi, kname) if p.kpi else L("whole_touchpoint"), "basis": L(f"basis_{p.basis}"),
+            "points": f"{p.points:.2f}", "reference": f"{p.reference_points:.2f}",
+            "weighted_gap": f"{p.weighted_gap:.3f}"}  # fmt: skip
+
+
+def _social(data: ReportData, L: Labels) -> list[dict[str, Any]]:
+    out = []
+    for b in data.brands:
+        aspects = [
+            {"name": L.aspect(a), "n": n, "pos": p, "neg": g}
+            for a, n, p, g in data.brand_aspects.get(b.brand, [])
+        ]
+        out.append({"brand": b.brand, "n": b.mentions, "aspects": aspects,
+                    "samples": [{**s, "label_text": L(s["label"]) if s["label"] in ("positive", "neutral", "negative") else s["label"]}
+                                for s in data.samples.get(b.brand, [])]})  # fmt: skip
+    return out
+
+
+def _charts(data: ReportData, alerts: Sequence[SpikeAlert], L: Labels) -> dict[str, Markup]:
+    charts: dict[str, Markup] = {}
+    charts["qa"] = Markup(svg.bar_chart([b for b, _ in data.qa_bins], [float(n) for _, n in data.qa_bins],
+                                        title=L("calls_per_band"), integer=True,
+                                        notes=[f"{n:,}" for _, n in data.qa_bins], empty_text=L("no_data")))  # fmt: skip
     esc = data.escalation_by_day
-    sections.append(_section("Escalation rate by day", svg.bar_chart(
-        [d[5:] for d, _, _ in esc], [100.0 * e / n if n else 0.0 for _, n, e in esc],
-        title="% of calls with a customer escalation", color="#c62828", unit="%"), sid="escalation"))  # fmt: skip
-    ag = data.agents
-    sections.append(_section("Talk and silence shares by agent", svg.stacked_bars(
-        [a[:8] for a, *_ in ag],
-        {"agent talk": [t for _, _, t, _, _ in ag], "customer talk": [c for _, _, _, c, _ in ag],
-         "silence": [s for *_, s in ag]},
-        title="mean share of call time per agent (top agents by calls)"), sid="agents"))  # fmt: skip
-    sections.append(
-        _section("One call's emotion timeline", _timeline(data.timeline_call), sid="timeline")
-    )
+    charts["escalation"] = Markup(svg.bar_chart(
+        [d[5:] for d, _, _ in esc], [100.0 * e / n if n else None for _, n, e in esc], title=L("escalation"),
+        color="#c62828", unit="%", y_max=10.0, notes=[f"{e}/{n}" if n else "" for _, n, e in esc],
+        faint=[n < MIN_DAILY_CALLS for _, n, _ in esc], empty_text=L("no_data")))  # fmt: skip
     days = [d[5:] for d in data.brand_days]
-    sections.append(_section("Mentions per brand", svg.line_chart(
-        days, data.mentions, title="mentions per day"), sid="mentions"))  # fmt: skip
-    sections.append(_section("Net sentiment per brand", svg.line_chart(
-        days, data.net_sentiment, title="net sentiment per day", y_range=(-100.0, 100.0)), sid="net-sentiment"))  # fmt: skip
+    index = {d: i for i, d in enumerate(data.brand_days)}
+    markers = [(a.brand, index[a.bucket_start.isoformat()], f"{a.brand} {a.bucket_start.isoformat()}: "
+                f"{a.count:,} ({L('expected')} {a.expected:.1f})")
+               for a in alerts if a.metric == "volume" and a.bucket_start.isoformat() in index]  # fmt: skip
+    charts["mentions"] = Markup(svg.line_chart(days, {b: [float(x) for x in s] for b, s in data.mentions.items()},
+                                               title=L("volume"), integer=True, markers=markers,
+                                               empty_text=L("no_data")))  # fmt: skip
+    charts["net"] = Markup(svg.line_chart(days, data.net_sentiment, title=L("net_sentiment_7d", n=MIN_ROLLING_MENTIONS),
+                                          y_range=(-100.0, 100.0), empty_text=L("no_data")))  # fmt: skip
+    brands = data.brands
+    charts["shares"] = Markup(svg.stacked_shares(
+        [b.brand for b in brands],
+        {L("positive"): [b.positive for b in brands], L("neutral"): [b.neutral for b in brands],
+         L("negative"): [b.negative for b in brands]}, title=L("social")))  # fmt: skip
     total = sum(n for _, n in data.share_of_voice) or 1
-    sections.append(_section("Share of voice", svg.bar_chart(
-        [b for b, _ in data.share_of_voice], [100.0 * n / total for _, n in data.share_of_voice],
-        title="share of social mentions", horizontal=True, unit="%",
-        colors=[svg.PALETTE[i % len(svg.PALETTE)] for i in range(len(data.share_of_voice))]), sid="sov"))  # fmt: skip
-    if cemi is not None:
-        legend = " ".join(
-            f'<span class="badge" style="background:{c}">{b}</span>' for b, c in BAND_COLORS.items()
-        )
-        sections.append(
-            _section(f"CEMI {cemi.period}", f"<p>{legend}</p>{_tree(cemi)}", wide=True, sid="cemi")
-        )
-    else:
-        sections.append(
-            _section(
-                "CEMI", '<p class="muted">no KPI values with a unit in the records</p>', sid="cemi"
-            )
-        )
-    sections.append(_section("Top pain points", _table(
-        ["unit", "service", "touchpoint", "KPI", "below", "points", "reference", "weight", "weighted gap"],
-        [(p.unit, p.service, f"{p.touchpoint}. {p.touchpoint_name}", p.kpi or "(touchpoint)", p.basis,
-          f"{p.points:.2f}", f"{p.reference_points:.2f}", f"{p.weight:.4f}", f"{p.weighted_gap:.4f}") for p in pains],
-        numeric=(5, 6, 7, 8)), wide=True, sid="pain-points"))  # fmt: skip
-    sections.append(_section("Spike alerts", _table(
-        ["brand", "metric", "from", "observed", "expected", "count", "test", "statistic", "p-value"],
-        [(a.brand, a.metric, a.bucket_start.isoformat(), f"{a.observed:.3g}", f"{a.expected:.3g}", a.count,
-          a.test, f"{a.statistic:.2f}", f"{a.p_value:.2e}") for a in alerts[:50]],
-        numeric=(3, 4, 5, 7, 8)), wide=True, sid="spikes"))  # fmt: skip
-    sources = ", ".join(f"{s}: {n:,}" for s, n in data.by_source)
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>"
-        f"<header><h1>{escape(title)}</h1><p>{data.total:,} records ({escape(sources)}), "
-        f"{escape(data.first_day or '–')} … {escape(data.last_day or '–')}; generated {stamp} by cxkit "
-        f"{escape(__version__)}</p></header><main>{''.join(sections)}</main>"
-        f"<script>{_JS}</script></body></html>"
-    )
+    charts["sov"] = Markup(svg.hbar_chart(
+        [b for b, _ in data.share_of_voice], [100.0 * n / total for _, n in data.share_of_voice], title=L("sov"),
+        notes=[f"{100.0 * n / total:.1f} % ({n:,})" for _, n in data.share_of_voice],
+        colors=svg.PALETTE))  # fmt: skip
+    return charts
 
 
-def _timeline(call: dict[str, Any] | None) -> str:
+def _call(
+    call: dict[str, Any] | None, L: Labels, agents_map: Mapping[str, str] | None
+) -> dict[str, Any] | None:
     if call is None:
-        return '<p class="muted">no call with emotion in the store</p>'
+        return None
     emotion = call.get("emotion") or {}
+    customer = emotion.get("customer") or {}
+    threshold = customer.get("threshold", emotion.get("threshold"))
     segments = emotion.get("timeline") or []
-    head = f'<p class="muted">call {escape(str(call["record_id"]))}, {escape(str(call["occurred_at"]))}</p>'
-    if not segments:
-        return head + '<p class="muted">this call has no per-segment emotion timeline</p>'
-    return head + svg.timeline_chart(segments, title="customer arousal and valence",
-                                     events=emotion.get("escalation_events") or [])  # fmt: skip
+    chart = None
+    if segments:
+        chart = Markup(svg.timeline_chart(
+            segments, title=L("timeline"), names=(L("arousal"), L("valence")),
+            threshold=None if threshold is None else float(threshold),
+            threshold_label=L("threshold", t=f"{float(threshold):.2f}") if threshold is not None else "",
+            events=emotion.get("escalation_events") or [], event_label=L("escalation_event"),
+            seconds=L("seconds")))  # fmt: skip
+    qa = call.get("qa") or {}
+    criteria = [{"id": c.get("id", ""), "result": L("pass") if c.get("passed") else L("na") if c.get("passed") is None else L("fail"),
+                 "ok": c.get("passed"), "evidence": _evidence(c.get("evidence") or []), "reason": c.get("reason", "")}
+                for c in qa.get("criteria") or []]  # fmt: skip
+    return {"id": call["record_id"], "when": call["occurred_at"], "unit": call.get("unit") or "",
+            "agent": _agent_name(call["agent_ref"], agents_map) if call.get("agent_ref") else "–",
+            "chart": chart, "score": qa.get("score"), "passed": qa.get("passed"), "criteria": criteria,
+            "transcript": _transcript(call.get("transcript"))}  # fmt: skip

@@ -188,3 +188,42 @@ def test_bad_yaml_names_the_file(tmp_path) -> None:
     path.write_text("criteria: [", encoding="utf-8")
     with pytest.raises(ScorecardError, match="broken.yaml"):
         load_scorecard(path)
+
+
+def test_serialized_result_says_passed_and_feeds_the_qa_pass_rate() -> None:
+    from datetime import UTC, datetime
+
+    from cxvoc import Record, make_record_id
+    from cxvoc.kpi import kpi_table
+    from cxvoc.store import to_arrow
+
+    card = default_scorecard()
+    assert card.pass_score == 80.0
+    good = score_call(
+        card, metrics=GOOD_METRICS, duration_s=106.0, transcript=_transcript(), emotion=CALM
+    )
+    metrics = {**GOOD_METRICS, "silence_longest_s": 12.5, "agent_talk_share_pct": 80.0}
+    low = score_call(
+        card, metrics=metrics, duration_s=106.0, transcript=_transcript(), emotion=CALM
+    )
+    tr = _transcript(TranscriptSegment(50.0, 52.0, "Thôi anh im đi", "agent"))
+    failed = score_call(card, metrics=GOOD_METRICS, duration_s=106.0, transcript=tr, emotion=CALM)
+    docs = [q.serialize() for q in (good, low, failed)]
+    assert [d["passed"] for d in docs] == [True, False, False]  # 100, 75 (< 80), auto-fail
+    assert all(d["pass_score"] == 80.0 for d in docs)
+    records = [Record(record_id=make_record_id("call", str(i)), source="call", channel="call_center",
+                      occurred_at=datetime(2026, 10, 2, tzinfo=UTC), qa=d) for i, d in enumerate(docs)]  # fmt: skip
+    row = next(
+        r
+        for r in kpi_table(to_arrow(records), by=("period",)).to_pylist()
+        if r["kpi"] == "qa_pass_rate"
+    )
+    assert (row["numerator"], row["denominator"]) == (1.0, 3.0)
+
+
+def test_pass_score_is_validated() -> None:
+    data = yaml.safe_load(DEFAULT_SCORECARD_PATH.read_text(encoding="utf-8"))
+    card = parse_scorecard({**data, "pass_score": 70})
+    assert card.pass_score == 70.0
+    with pytest.raises(ScorecardError, match="pass_score"):
+        parse_scorecard({**data, "pass_score": 120})

@@ -176,6 +176,69 @@ def test_case6_score_exactly_on_band_edge():
     assert r.unit("U").band == "Average"
 
 
+@pytest.mark.parametrize(
+    ("x", "expected"),
+    [(1.0, "Poor"), (2.0, "Average"), (3.0, "Fair"), (3.5, "Good"), (4.5, "Excellent"), (5.0, "Excellent")],
+)  # fmt: skip
+def test_uniform_points_stay_exact_on_every_edge_and_scale_end(x, expected):
+    # a = 25 (x - 1) and b = 10 - 2 (x - 1) score exactly x; c (step) scores x when x is whole,
+    # otherwise it did not occur. Every weighted mean of x is x: 0.6 x + 0.4 x must not give
+    # 2.9999999999999996 (Average) or 5.000000000000001 (outside the scale).
+    c = obs("c", x) if x == int(x) else obs("c", num=0, den=0)
+    values = KpiValues([obs("a", num=25 * (x - 1), den=100), obs("b", 10 - 2 * (x - 1)), c])
+    u = compute_cemi(config(), values, period="2026-10").unit("U")
+    assert u.score == x and u.band == expected
+    for s in u.services:
+        assert s.score == x and s.band == expected
+        assert all(t.score == x and t.band == expected for t in s.touchpoints)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "c", "tp1", "expected"),
+    [
+        (50, 10, 1, 2.0, "Average"),  # 0.5*3 + 0.3*1 + 0.2*1 = 2.0
+        (65, 8, 3, 3.0, "Fair"),  # 0.5*3.6 + 0.3*2 + 0.2*3 = 3.0
+        (75, 6, 3, 3.5, "Good"),  # 0.5*4 + 0.3*3 + 0.2*3 = 3.5
+        (100, 4, 4, 4.5, "Excellent"),  # 0.5*5 + 0.3*4 + 0.2*4 = 4.5
+    ],
+)
+def test_mixed_points_land_exactly_on_the_band_edge(a, b, c, tp1, expected):
+    values = KpiValues([obs("a", a), obs("b", b), obs("c", c)])
+    u = compute_cemi(config(), values, period="2026-10").unit("U")
+    t1 = u.services[0].touchpoints[0]
+    assert t1.score == tp1 and t1.band == expected
+    assert u.services[1].score == tp1 and u.services[1].band == expected  # s2 is touchpoint 1 alone
+
+
+def test_touchpoint_and_service_without_data_and_coverage():
+    # touchpoint 1 has no observation (a, b, c are measured at touchpoints 2 and 3 only), so
+    # service s2 (touchpoint 1 alone) has no data and the unit is service s1 alone.
+    # tp2 = a = 60 -> 3.4 ; tp3 = 0.4 * (3.4 + 3.5) / 2 + 0.6 * 3 = 3.18
+    # s1 = (0.3 * 3.4 + 0.2 * 3.18) / (0.3 + 0.2) = 3.312 ; unit = s1 (s2 excluded)
+    values = KpiValues([obs("a", 60, touchpoint=2), obs("a", 60, touchpoint=3),
+                        obs("b", 5, touchpoint=3), obs("c", 3.7, touchpoint=3)])  # fmt: skip
+    u = compute_cemi(config(), values, period="2026-10").unit("U")
+    s1, s2 = u.services
+    assert s1.touchpoints[0].score is None and s1.touchpoints[0].coverage == 0.0
+    assert s1.touchpoints[2].score == pytest.approx(3.18, abs=TOL)
+    assert s1.score == pytest.approx(3.312, abs=TOL) and s1.band == "Fair"
+    assert s2.score is None and s2.band is None and s2.coverage == 0.0
+    assert [t.effective_weight for t in s1.touchpoints] == pytest.approx([0.0, 0.6, 0.4], abs=TOL)
+    assert u.score == pytest.approx(3.312, abs=TOL)
+    assert [s.effective_weight for s in u.services] == pytest.approx([1.0, 0.0], abs=TOL)
+    # coverage: configured weight with data; s1 = 0.5 * 0 + 0.3 * 1 + 0.2 * 1; unit = 0.6 * 0.5
+    assert s1.coverage == pytest.approx(0.5, abs=TOL) and u.coverage == pytest.approx(0.3, abs=TOL)
+    assert u.records is None  # values from a table: no record count
+
+
+def test_coverage_of_a_touchpoint_with_a_missing_kpi():
+    values = KpiValues([obs("a", 60), obs("b", num=0, den=0)])  # c missing, b did not occur
+    t1 = compute_cemi(config(), values, period="2026-10").unit("U").services[0].touchpoints[0]
+    assert t1.score == pytest.approx(3.4, abs=TOL) and t1.coverage == pytest.approx(0.5, abs=TOL)
+    assert [k.weight for k in t1.kpis] == [0.5, 0.3, 0.2]
+    assert [k.effective_weight for k in t1.kpis] == [1.0, 0.0, 0.0]
+
+
 def test_nothing_measured_gives_no_score():
     values = KpiValues([obs("a", num=0, den=0), obs("b", num=0, den=0), obs("c", num=0, den=0)])
     r = compute_cemi(config(), values, period="2026-10")
@@ -474,3 +537,77 @@ def test_public_names_exist(module):
 
     mod = importlib.import_module(module)
     assert mod.__all__ and all(hasattr(mod, name) for name in mod.__all__)
+
+
+def test_records_behind_each_node_and_social_posts_in_the_network():
+    from datetime import UTC, datetime
+
+    from cxvoc import Record, make_record_id
+
+    when = datetime(2026, 10, 3, tzinfo=UTC)
+    calls = [Record(record_id=make_record_id("call", str(i)), source="call", channel="call_center",
+                    unit="U", service="mobile", occurred_at=when, qa={"passed": i < 3},
+                    emotion={"escalation_events": [{"start_s": 1, "end_s": 2}] if i == 0 else []})
+             for i in range(4)]  # fmt: skip
+    posts = [Record(record_id=make_record_id("social", str(i)), source="social", channel="forum",
+                    occurred_at=when, sentiment={"label": "negative", "score": -0.5},
+                    aspects=[{"aspect": "network_coverage", "label": "negative", "score": -0.5}])
+             for i in range(5)]  # fmt: skip
+    values = KpiValues.from_records(pa_records(calls + posts))
+    r = compute_cemi(load_config(), values, period="2026-10")
+    mobile = r.unit("U").services[0]
+    t12 = next(t for t in mobile.touchpoints if t.touchpoint == 12)
+    qa = next(k for k in t12.kpis if k.kpi == "qa_pass_rate")
+    assert qa.value == pytest.approx(75.0) and qa.records == 4  # 3 of 4 calls passed
+    assert t12.records == 4 and mobile.records == 4 and r.unit("U").records == 4
+    # the unit's touchpoint 12 has qa (0.25) and escalation (0.2) of its configured weights
+    assert t12.coverage == pytest.approx(0.45, abs=TOL)
+    assert r.unit("U").services[1].records == 0  # no fixed-broadband records
+    # posts without a unit count in the network aggregate, at touchpoint 8 (coverage)
+    assert r.network is not None
+    t8 = next(t for t in r.network.services[0].touchpoints if t.touchpoint == 8)
+    assert t8.records == 5 and t8.kpis[0].kpi == "net_sentiment" and t8.kpis[0].value == -100.0
+    assert r.network.records == 9
+
+
+def test_posts_without_a_service_count_for_every_service():
+    from datetime import UTC, datetime
+
+    from cxvoc import Record, make_record_id
+
+    when = datetime(2026, 10, 3, tzinfo=UTC)
+    call = Record(record_id=make_record_id("call", "c"), source="call", channel="call_center", unit="U",
+                  service="mobile", occurred_at=when, sentiment={"label": "positive", "score": 0.5})  # fmt: skip
+    posts = [Record(record_id=make_record_id("social", str(i)), source="social", channel="forum", unit="U",
+                    occurred_at=when, sentiment={"label": "negative", "score": -0.5},
+                    aspects=[{"aspect": "customer_service", "label": "negative", "score": -0.5}])
+             for i in range(3)]  # fmt: skip
+    r = compute_cemi(
+        load_config(), KpiValues.from_records(pa_records([call, *posts])), period="2026-10"
+    )
+    mobile, broadband = r.unit("U").services[:2]
+    net = [next(k for k in t.kpis if k.kpi == "net_sentiment") for s in (mobile, broadband)
+           for t in s.touchpoints if t.touchpoint == 12]  # fmt: skip
+    # mobile: the call (+1) and the three posts (-3) of 4 -> -50; broadband: the posts alone
+    assert [k.value for k in net] == pytest.approx([-50.0, -100.0])
+    assert [k.records for k in net] == [4, 3]
+
+
+def test_network_pools_posts_without_unit_into_every_service():
+    from datetime import UTC, datetime
+
+    from cxvoc import Record, make_record_id
+
+    when = datetime(2026, 10, 3, tzinfo=UTC)
+    call = Record(record_id=make_record_id("call", "c"), source="call", channel="call_center", unit="U",
+                  service="mobile", occurred_at=when, sentiment={"label": "positive", "score": 0.5})  # fmt: skip
+    post = Record(record_id=make_record_id("social", "p"), source="social", channel="forum", occurred_at=when,
+                  sentiment={"label": "negative", "score": -0.5},
+                  aspects=[{"aspect": "customer_service", "label": "negative", "score": -0.5}])  # fmt: skip
+    r = compute_cemi(
+        load_config(), KpiValues.from_records(pa_records([call, post])), period="2026-10"
+    )
+    assert r.network is not None
+    t12 = next(t for t in r.network.services[0].touchpoints if t.touchpoint == 12)
+    k = next(k for k in t12.kpis if k.kpi == "net_sentiment")
+    assert k.value == pytest.approx(0.0) and k.records == 2  # the call (+1) and the post (-1)

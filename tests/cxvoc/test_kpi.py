@@ -205,3 +205,64 @@ def test_cli_import_and_show(tmp_path):
     assert res.exit_code == 0, res.output
     text = out.read_text(encoding="utf-8")
     assert "csat" in text and "Hà Nội" in text
+
+
+@pytest.mark.parametrize(
+    ("label", "previous"),
+    [("2026-10", "2026-09"), ("2026-01", "2025-12"), ("2026-Q1", "2025-Q4"), ("2026-Q3", "2026-Q2"),
+     ("2026-W01", "2025-W52"), ("2026-W43", "2026-W42"), ("2026-03-01", "2026-02-28")],
+)  # fmt: skip
+def test_previous_period_is_the_calendar_period_before(label, previous):
+    assert kpi.previous_period(label) == previous
+
+
+def test_previous_period_rejects_other_labels():
+    with pytest.raises(ValidationError, match="not a period label"):
+        kpi.previous_period("October")
+    assert kpi.previous_period("October", strict=False) is None
+
+
+def _post(i, aspects, label="neutral", touchpoint=None):
+    return Record(record_id=make_record_id("social", f"p{i}"), source="social", channel="forum",
+                  brand="A", occurred_at=T0, touchpoint=touchpoint,
+                  sentiment={"label": label, "score": 0.0},
+                  aspects=[{"aspect": a, "label": lab, "score": 0.0} for a, lab in aspects])  # fmt: skip
+
+
+def test_records_map_onto_touchpoints_by_aspect_and_topic():
+    recs = [
+        _post(0, [("network_coverage", "negative"), ("billing", "positive")], "negative"),
+        _post(1, [("data_speed", "positive")], "positive"),
+        _post(2, [], "negative"),  # no aspect: touchpoint 1 (observe)
+        _post(3, [("billing", "negative")], "negative", touchpoint=2),  # given: kept
+        Record(record_id=make_record_id("call", "c1"), source="call", channel="call_center",
+               occurred_at=T0, qa={"passed": True}, attributes={"topic": "complaint"}),
+        Record(record_id=make_record_id("call", "c2"), source="call", channel="call_center",
+               occurred_at=T0, qa={"passed": False}),
+    ]  # fmt: skip
+    rows = kpi.kpi_table(to_arrow(recs), by=("touchpoint",), kpis=["net_sentiment", "qa_pass_rate"])
+    got = {
+        (r["touchpoint"], r["kpi"]): (r["numerator"], r["denominator"]) for r in rows.to_pylist()
+    }
+    assert got == {
+        (1, "net_sentiment"): (-1.0, 1.0),
+        (2, "net_sentiment"): (-1.0, 1.0),
+        (8, "net_sentiment"): (0.0, 2.0),  # coverage negative, speed positive
+        (10, "net_sentiment"): (1.0, 1.0),  # the billing aspect's own sentiment
+        (12, "qa_pass_rate"): (1.0, 2.0),  # every call at the care center
+        (14, "qa_pass_rate"): (1.0, 1.0),  # the complaint call also at complaint handling
+    }
+    plain = kpi.kpi_table(
+        to_arrow(recs), by=("touchpoint",), kpis=["net_sentiment"], touchpoints=None
+    )
+    assert {r["touchpoint"] for r in plain.to_pylist()} == {None, 2}
+
+
+def test_kpi_records_give_the_same_kpis():
+    from cxvoc.sample import sample_records
+
+    table = kpi.records_arrow(to_arrow(list(sample_records(600, seed=5))))
+    by = ("period", "unit", "service", "touchpoint")
+    full = kpi.kpi_table(table, by=by).to_pylist()
+    slim = kpi.kpi_table(kpi.kpi_records(table), by=by).to_pylist()
+    assert slim == full and {r["kpi"] for r in full} >= {"qa_pass_rate", "escalation_rate", "csat"}
