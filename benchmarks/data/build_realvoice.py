@@ -134,7 +134,11 @@ def fetch(cache: Path) -> dict[str, dict]:
                 )
                 found = sorted(debs.glob(f"{pkg}_*.deb"))
                 if proc.returncode != 0 or not found:
-                    raise SystemExit(f"{pkg}: apt-get download failed: {proc.stderr.strip()}")
+                    raise SystemExit(
+                        f"{pkg}: apt-get download failed: {proc.stderr.strip()} "
+                        "(a Debian/Ubuntu system with package lists is needed: "
+                        "sudo apt-get update)"
+                    )
             if dest.exists():
                 shutil.rmtree(dest)
             dest.parent.mkdir(parents=True, exist_ok=True)
