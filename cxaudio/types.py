@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import io
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
+
+from .errors import ParameterError
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +66,57 @@ class Diarization:
         return cls(
             tuple(sorted(turns, key=lambda t: (t.start, t.end, t.speaker))), duration_s, **kwargs
         )
+
+    @classmethod
+    def from_annotation(
+        cls, annotation: Any, duration_s: float | None = None, **kwargs: Any
+    ) -> Diarization:
+        """From a ``pyannote.core.Annotation`` (labels become strings). ``duration_s`` defaults
+        to the end of the last segment."""
+        turns = [
+            SpeakerTurn(float(seg.start), float(seg.end), str(label))
+            for seg, _, label in annotation.itertracks(yield_label=True)
+        ]
+        if duration_s is None:
+            duration_s = max((t.end for t in turns), default=0.0)
+        return cls.from_turns(turns, duration_s, **kwargs)
+
+    @classmethod
+    def from_rttm(
+        cls,
+        rttm: str | os.PathLike[str] | IO[str],
+        *,
+        uri: str | None = None,
+        duration_s: float | None = None,
+        **kwargs: Any,
+    ) -> Diarization:
+        """From an RTTM file (a path or an open text file), read by ``pyannote.database``.
+
+        ``uri`` picks one recording of a file that holds several; a file without lines for
+        ``uri`` (or an empty file) gives no speech. Raises :class:`~cxaudio.errors.ParameterError` naming the file
+        when it holds several recordings and ``uri`` is None.
+        """
+        from pyannote.core import Annotation
+        from pyannote.database.util import load_rttm
+
+        if isinstance(rttm, str | os.PathLike):
+            name = os.fspath(rttm)
+            with open(rttm, encoding="utf-8") as fh:
+                text = fh.read()
+        else:
+            name, text = str(getattr(rttm, "name", "<rttm>")), rttm.read()
+        lines = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+        try:
+            found = load_rttm(io.StringIO("\n".join(lines))) if lines else {}
+        except (ValueError, TypeError) as exc:
+            raise ParameterError(f"{name}: not a valid RTTM file ({exc})") from exc
+        if uri is None and len(found) > 1:
+            raise ParameterError(f"{name}: holds recordings {sorted(found)}; pass uri= to pick one")
+        key = uri if uri is not None else next(iter(found), None)
+        annotation = found.get(key) if key is not None else None
+        if annotation is None:
+            annotation = Annotation(uri=key or "")
+        return cls.from_annotation(annotation, duration_s, **kwargs)
 
     @property
     def speakers(self) -> list[str]:

@@ -11,6 +11,12 @@ over the baseline, each divided by its scale (6 dB of loudness or 3 semitones of
 Escalation: arousal above ``threshold`` for at least ``escalation_min_s`` of call time, gaps
 (the agent talking) up to ``bridge_s`` bridged. Trajectory: duration-weighted mean arousal of
 the first third of the call against the last third.
+
+Accuracy: unmeasured on real speech. No labelled emotional speech exists for this project yet;
+the weights and the threshold were chosen by hand and checked only on generated calls
+(``cxaudio.synth``), whose escalation recipe is now drawn per call (which cues rise, by how much)
+so that it no longer simply mirrors these weights. Treat escalation events as a prosodic rise against
+the caller's own baseline, not as a validated emotion label.
 """
 
 from __future__ import annotations

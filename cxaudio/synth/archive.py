@@ -182,15 +182,27 @@ def _jobs(
     return jobs
 
 
+ESCALATION_CUES = ("loudness", "pitch", "rate")
+
+
+def _escalation(rng: np.random.Generator) -> Escalation:
+    """A recipe drawn per call: which cues and how much, so the generator does not mirror the
+    arousal detector's weights. 30 % of calls carry one cue, 30 % two, 40 % all three; loudness
+    +3..+12 dB, pitch +1.5..+7 semitones, rate x1.05..x1.3 when present."""
+    n_cues = int(rng.choice([1, 2, 3], p=[0.3, 0.3, 0.4]))
+    cues = set(rng.choice(ESCALATION_CUES, size=n_cues, replace=False).tolist())
+    return Escalation(
+        gain_db=round(float(rng.uniform(3.0, 12.0)), 2) if "loudness" in cues else 0.0,
+        pitch_semitones=round(float(rng.uniform(1.5, 7.0)), 2) if "pitch" in cues else 0.0,
+        speed_factor=round(float(rng.uniform(1.05, 1.3)), 3) if "rate" in cues else 1.0,
+        min_duration_s=round(float(rng.uniform(12.0, 18.0)), 2),
+        start_fraction=round(float(rng.uniform(0.3, 0.55)), 3),
+    )
+
+
 def _events(kind: str, rng: np.random.Generator) -> dict[str, Any]:
     if kind == "escalating":
-        esc = Escalation(
-            gain_db=round(float(rng.uniform(8.0, 10.0)), 2),
-            pitch_semitones=round(float(rng.uniform(5.5, 7.0)), 2),
-            min_duration_s=round(float(rng.uniform(12.0, 18.0)), 2),
-            start_fraction=round(float(rng.uniform(0.3, 0.55)), 3),
-        )
-        return {"escalation": esc}
+        return {"escalation": _escalation(rng)}
     if kind == "long_silence":
         n = int(rng.integers(1, 4))
         return {"silences": tuple(Gap(round(float(rng.uniform(5.0, 15.0)), 2)) for _ in range(n))}

@@ -363,6 +363,15 @@ class _Builder:
                 "duration_s": round(end - start, 6),
                 "party": "customer",
                 "customer_speech_s": round(sum(b - a for t in angry for a, b in t.segments), 6),
+                "cues": [
+                    cue
+                    for cue, present in (
+                        ("loudness", esc.gain_db > 0),
+                        ("pitch", up.pitch != base.pitch),
+                        ("rate", up.speed != base.speed),
+                    )
+                    if present
+                ],
                 "gain_db": esc.gain_db,
                 "pitch_semitones": round((up.pitch - base.pitch) * SEMITONES_PER_PITCH_UNIT, 3),
                 "measured": self._measured_rise(),

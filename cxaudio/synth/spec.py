@@ -62,6 +62,9 @@ class Escalation:
     they hold at least ``min_duration_s`` of customer speech; the exact window is in the truth.
     Pitch is raised through espeak-ng's ``-p`` (about 4.1 semitones per 20 units, measured on
     the Vietnamese voices), loudness by a digital gain, and speech gets ``speed_factor`` faster.
+    Any cue may be left out (``gain_db=0``, ``pitch_semitones=0``, ``speed_factor=1``), but not
+    all of them. Archives draw the recipe per call (``archive._escalation``), so that generated
+    escalations do not all carry the cues, and amounts, that the arousal detector weighs.
     """
 
     gain_db: float = 9.0
@@ -71,11 +74,11 @@ class Escalation:
     speed_factor: float = 1.15
 
     def __post_init__(self) -> None:
-        if not 0.0 < self.gain_db <= 20.0:
-            raise ParameterError(f"Escalation.gain_db={self.gain_db!r} must be in (0, 20]")
-        if not 0.0 < self.pitch_semitones <= 8.0:
+        if not 0.0 <= self.gain_db <= 20.0:
+            raise ParameterError(f"Escalation.gain_db={self.gain_db!r} must be in [0, 20]")
+        if not 0.0 <= self.pitch_semitones <= 8.0:
             raise ParameterError(
-                f"Escalation.pitch_semitones={self.pitch_semitones!r} must be in (0, 8]"
+                f"Escalation.pitch_semitones={self.pitch_semitones!r} must be in [0, 8]"
             )
         _positive("Escalation.min_duration_s", self.min_duration_s)
         if not 0.0 <= self.start_fraction < 1.0:
@@ -85,6 +88,11 @@ class Escalation:
         if not 0.5 <= self.speed_factor <= 2.0:
             raise ParameterError(
                 f"Escalation.speed_factor={self.speed_factor!r} must be in [0.5, 2.0]"
+            )
+        if self.gain_db == 0.0 and self.pitch_semitones == 0.0 and self.speed_factor == 1.0:
+            raise ParameterError(
+                "Escalation(gain_db=0.0, pitch_semitones=0.0, speed_factor=1.0) has no cue; "
+                "give at least one of them"
             )
 
 

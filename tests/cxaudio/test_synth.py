@@ -339,12 +339,54 @@ def test_bad_spec_is_rejected(kwargs: dict, match: str) -> None:
         (lambda: Gap(-1.0), "Gap.duration_s=-1.0"),
         (lambda: Overlap(1.0, by="robot"), "Overlap.by='robot'"),  # type: ignore[arg-type]
         (lambda: Overlap(9.0), "Overlap.duration_s=9.0"),
-        (lambda: Escalation(gain_db=0.0), "gain_db=0.0"),
+        (lambda: Escalation(gain_db=-1.0), "gain_db=-1.0"),
+        (lambda: Escalation(gain_db=0.0, pitch_semitones=0.0, speed_factor=1.0), "no cue"),
     ],
 )
 def test_bad_events_are_rejected(factory, match: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ParameterError, match=match):
         factory()
+
+
+def test_archive_escalation_recipes_vary() -> None:
+    from cxaudio.synth.archive import _escalation
+
+    recipes = [_escalation(np.random.default_rng(seed)) for seed in range(200)]
+    cues = [
+        frozenset(
+            c
+            for c, on in (
+                ("loudness", r.gain_db > 0),
+                ("pitch", r.pitch_semitones > 0),
+                ("rate", r.speed_factor != 1.0),
+            )
+            if on
+        )
+        for r in recipes
+    ]
+    counts = {n: sum(len(c) == n for c in cues) for n in (1, 2, 3)}
+    assert all(counts[n] >= 40 for n in (1, 2)) and counts[3] >= 50  # 30/30/40 %
+    assert {c for c in cues if len(c) == 1} == {
+        frozenset({"loudness"}),
+        frozenset({"pitch"}),
+        frozenset({"rate"}),
+    }
+    gains = [r.gain_db for r in recipes if r.gain_db > 0]
+    assert min(gains) < 5.0 and max(gains) > 10.0  # not a fixed +9 dB
+    pitches = [r.pitch_semitones for r in recipes if r.pitch_semitones > 0]
+    assert min(pitches) < 3.0 and max(pitches) > 6.0
+
+
+def test_escalation_with_one_cue_changes_only_that_cue(tts: EspeakTTS) -> None:
+    esc = Escalation(gain_db=0.0, pitch_semitones=0.0, speed_factor=1.25)
+    call = generate_call(
+        CallSpec(duration_s=60.0, seed=5, escalation=esc, stereo=True, snr_db=None), tts=tts
+    )
+    (truth,) = call.truth["escalations"]
+    assert truth["cues"] == ["rate"]
+    assert truth["speed_wpm"][1] > truth["speed_wpm"][0]
+    assert truth["espeak_pitch"][0] == truth["espeak_pitch"][1]
+    assert abs(truth["measured"]["gain_db"]) < 2.0
 
 
 def test_too_few_turns_for_an_escalation(tts: EspeakTTS) -> None:
