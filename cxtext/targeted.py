@@ -1,0 +1,293 @@
+"""Brand-targeted sentiment: ``brand_sentiment(text)`` gives each brand a post names its own label.
+
+Mechanism (lexicons + clauses + the sentiment model, as :func:`cxtext.aspects`):
+
+1. quoted text (a line starting with ``>``, text in double quotes, ``Trích: …`` up to a dash or
+   the end of the line) is another user's words: its brands count as mentioned, its opinions do
+   not;
+2. brand mentions (:func:`cxtext.brands`) are replaced by neutral markers, so that the
+   normalizer's teencode (``K+`` is not ``không +``) and the model's priors about brand names
+   stay out of it; the text is normalized and split into clauses at punctuation and contrast
+   words (``nhưng``, ``còn``, ``trong khi`` …);
+3. a clause belongs to the brands it names; a clause naming none belongs to the brands of the
+   clause before it; clauses before the first brand belong to every brand when they carry an
+   opinion ("nhà mạng nào cũng tệ, …") and are dropped as context when they do not (place/time
+   prefixes, greetings: "Ở Nghệ An, tối qua: …");
+4. inside a clause that names two brands, a brand after ``hơn`` gets the opposite of the
+   clause's opinion ("Mobi còn khỏe hơn Viettel"), and a brand left (``bỏ X``, ``từ X sang``) gets
+   a negative one;
+5. each brand gets the opinion-lexicon score of its clauses (a negation up to two words before
+   a polar word flips it; a clause that starts with a contrast word weighs more) blended with the
+   sentiment model on its clauses, as :func:`cxtext.aspects` blends them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from .aspects import POLAR_THRESHOLD, OpinionLexicon, default_opinion_lexicon
+from .aspects import _CONTRAST_WEIGHT as CONTRAST_WEIGHT
+from .aspects import _LEXICON_SHARE as LEXICON_SHARE
+from .aspects import _negated, _typed_without_diacritics
+from .brands import BrandLexicon, brands
+from .errors import TextInputError
+from .normalize import DEFAULT_MAX_CHARS, check_text, normalize, strip_diacritics
+from .sentiment import Sentiment, SentimentModel, sentiment_batch
+
+__all__ = ["brand_sentiment", "brand_sentiment_batch"]
+
+_MARKER = "xbrand"
+_MARKER_RE = re.compile(rf"\b{_MARKER}([a-z]+)\b")
+# clause boundaries in normalized text: punctuation tokens (the normalizer spaces them out)
+_CUT = re.compile(r"(?:^|\s)(?:[,.!?;:…]+|[-–—]+)(?=\s|$)")
+# quoted text in the raw post: '> …' lines, "…" / “…”, 'Trích (dẫn)?: …' up to a dash or line end
+_QUOTED = re.compile(
+    r"(?m)^[ \t]*>[^\n]*"
+    r'|"[^"\n]{1,300}"'
+    r"|“[^”\n]{1,300}”"
+    r"|\b(?:[Tt]rích(?:\s+dẫn)?(?:\s+bài\s+gốc)?|[Qq]uote)\s*:\s*(?![\"“])[^\n—–]*"
+)
+_COMPARE = re.compile(r"(?<!\w)hơn(?!\w)")
+_LEAVE = re.compile(
+    rf"(?<!\w)(?:(?:bỏ|cạch)\s+(?:mạng\s+|sim\s+)?{_MARKER}([a-z]+)\b"
+    rf"|từ\s+(?:mạng\s+|sim\s+)?{_MARKER}([a-z]+)\s+(?:sang|qua|về)(?!\w))"
+)
+_LEAVE_WEIGHT = -1.0
+_AMBIGUOUS_CONTRASTS = frozenset({"còn", "mà"})
+
+
+@dataclass
+class _Clause:
+    text: str
+    quoted: bool
+    contrast: bool
+    markers: list[tuple[int, int]] = field(default_factory=list)  # (brand index, position)
+    polar: list[float] = field(default_factory=list)
+    left: set[int] = field(default_factory=set)  # brand indexes the author leaves here
+    question: bool = False
+
+
+def brand_sentiment(
+    text: str,
+    *,
+    lexicon: BrandLexicon | None = None,
+    opinions: OpinionLexicon | None = None,
+    model: SentimentModel | None = None,
+    max_chars: int = DEFAULT_MAX_CHARS,
+) -> dict[str, Sentiment]:
+    """The sentiment of ``text`` towards each brand it names, in order of first mention.
+
+    ``{"Viettel": Sentiment("negative", -0.82), "VNPT": Sentiment("positive", 0.74)}`` for
+    "Viettel ở chung cư mình yếu xìu, chuyển qua Vina thì full vạch luôn". A text that names no
+    brand gives ``{}``. ``lexicon`` is a :class:`cxtext.BrandLexicon` (default: the packaged
+    telecom/utility lexicon); ``opinions`` the opinion lexicon of :func:`cxtext.aspects`.
+    Bad input raises :class:`cxtext.TextInputError`.
+    """
+    return brand_sentiment_batch(
+        [text], lexicon=lexicon, opinions=opinions, model=model, max_chars=max_chars
+    )[0]
+
+
+def brand_sentiment_batch(
+    texts: Sequence[str],
+    *,
+    lexicon: BrandLexicon | None = None,
+    opinions: OpinionLexicon | None = None,
+    model: SentimentModel | None = None,
+    max_chars: int = DEFAULT_MAX_CHARS,
+) -> list[dict[str, Sentiment]]:
+    """:func:`brand_sentiment` of each text, in order (one model call for the whole batch)."""
+    if isinstance(texts, str | bytes):
+        raise TextInputError(
+            f"texts={texts[:40]!r} is a single {type(texts).__name__}: pass a list of texts, "
+            "or call brand_sentiment(text)"
+        )
+    opinions = opinions or default_opinion_lexicon()
+    plans = []
+    for i, text in enumerate(texts):
+        raw = check_text(text, max_chars=max_chars, name=f"texts[{i}]")
+        plans.append(_plan(raw, lexicon, opinions))
+    model_texts = [t for plan in plans for _, t, _ in plan]
+    scored = iter(sentiment_batch(model_texts, model=model))
+    out = []
+    for plan in plans:
+        result = {}
+        for name, _, polar in plan:
+            model_score = next(scored).score
+            if polar:
+                lex = math.tanh(1.5 * sum(polar))
+                score = LEXICON_SHARE * lex + (1 - LEXICON_SHARE) * model_score
+            else:
+                score = model_score
+            score = max(-1.0, min(1.0, score))
+            result[name] = Sentiment(_label(score), round(score, 4))
+        out.append(result)
+    return out
+
+
+def _label(score: float) -> str:
+    if score >= POLAR_THRESHOLD:
+        return "positive"
+    if score <= -POLAR_THRESHOLD:
+        return "negative"
+    return "neutral"
+
+
+def _marker(i: int) -> str:
+    letters = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        letters = chr(97 + r) + letters
+    return _MARKER + letters
+
+
+def _index(letters: str) -> int:
+    i = 0
+    for ch in letters:
+        i = i * 26 + ord(ch) - 96
+    return i - 1
+
+
+def _plan(
+    raw: str, lexicon: BrandLexicon | None, opinions: OpinionLexicon
+) -> list[tuple[str, str, list[float]]]:
+    """Per brand (in order of first mention): its name, its clauses' text, their polar weights."""
+    spans = brands(raw, lexicon=lexicon)
+    if not spans:
+        return []
+    names: list[str] = list(dict.fromkeys(s.brand for s in spans))
+    index = {name: i for i, name in enumerate(names)}
+    loose = _typed_without_diacritics(raw)
+    text = unicodedata.normalize("NFC", raw)
+    for span in reversed(spans):  # brand mentions -> neutral markers (offsets index NFC text)
+        text = f"{text[: span.start]} {_marker(index[span.brand])} {text[span.end :]}"
+    clauses: list[_Clause] = []
+    for segment, quoted in _segments(text):
+        clauses.extend(_clauses(normalize(segment), quoted, opinions, loose))
+
+    owned: dict[int, list[_Clause]] = {i: [] for i in range(len(names))}
+    leading: list[_Clause] = []
+    current: list[int] = []
+    for clause in clauses:
+        here = list(dict.fromkeys(b for b, _ in clause.markers))
+        if here:
+            current = here
+            for b in here:
+                owned[b].append(clause)
+        elif current:
+            for b in current:
+                owned[b].append(clause)
+        else:
+            leading.append(clause)
+    for clause in leading:
+        if clause.polar and not clause.quoted:
+            for b in owned:
+                owned[b].insert(0, clause)
+
+    plan = []
+    for b, name in enumerate(names):
+        polar: list[float] = []
+        texts: list[str] = []
+        for clause in owned[b]:
+            if clause.quoted:
+                continue
+            if clause.question and not clause.polar and b not in clause.left:
+                continue  # a question without an opinion asks; it says nothing of the brand
+            texts.append(clause.text)
+            if b in clause.left:
+                polar.append(_LEAVE_WEIGHT)
+                continue
+            weights = clause.polar
+            if _after_comparison(clause, b):
+                weights = [-w for w in weights]
+            polar.extend(weights)
+        plan.append((name, " , ".join(texts), polar))  # no text left: the model gives 0
+    return plan
+
+
+def _segments(text: str) -> list[tuple[str, bool]]:
+    """``text`` cut into (piece, quoted) pieces, in order."""
+    out: list[tuple[str, bool]] = []
+    pos = 0
+    for m in _QUOTED.finditer(text):
+        if m.start() > pos:
+            out.append((text[pos : m.start()], False))
+        out.append((m.group(), True))
+        pos = m.end()
+    if pos < len(text):
+        out.append((text[pos:], False))
+    return out
+
+
+def _clauses(norm: str, quoted: bool, opinions: OpinionLexicon, loose: bool) -> list[_Clause]:
+    """Clauses of one normalized piece, with their brand markers and polar weights."""
+    if not norm.strip():
+        return []
+    plain = strip_diacritics(norm)
+    contrasts = opinions.contrasts.find(norm, plain, without_diacritics=loose)
+    cuts = {0, len(norm)}
+    for m in _CUT.finditer(norm):
+        cuts.update(m.span())
+    contrasts = [c for c in contrasts if _contrastive(norm, c.start, c.end, c.term)]
+    cuts.update(c.start for c in contrasts)
+    contrast_starts = {c.start for c in contrasts}
+    bounds = sorted(cuts)
+    clauses = []
+    for s, e in zip(bounds, bounds[1:], strict=False):
+        piece = norm[s:e]
+        words = _CUT.sub(" ", piece).strip()
+        if not words:
+            continue
+        question = piece.rstrip().endswith("?") or norm[e : e + 2].strip().startswith("?")
+        clauses.append((s, e, _Clause(words, quoted, s in contrast_starts, question=question)))
+    if quoted:
+        for _, _, clause in clauses:
+            clause.markers = [
+                (_index(m.group(1)), m.start()) for m in _MARKER_RE.finditer(clause.text)
+            ]
+        return [c for _, _, c in clauses]
+    negations = opinions.negations.find(norm, plain, without_diacritics=loose)
+    polar = opinions.polar.find(norm, plain, without_diacritics=loose)
+    for s, e, clause in clauses:
+        clause.markers = [(_index(m.group(1)), m.start()) for m in _MARKER_RE.finditer(clause.text)]
+        clause.left = {_index(m.group(1) or m.group(2)) for m in _LEAVE.finditer(clause.text)}
+        for match in polar:
+            if s <= match.start < e:
+                weight = float(match.value)
+                if _negated(norm, match, negations):
+                    weight = -0.8 * weight
+                clause.polar.append(weight)
+    return [c for _, _, c in clauses]
+
+
+def _contrastive(norm: str, start: int, end: int, term: str) -> bool:
+    """Whether a contrast word starts a clause here.
+
+    ``còn`` and ``mà`` are also adverbs ("sóng còn khỏe", "rẻ mà ngon"): they start a clause only
+    at the start of a sentence piece or before a brand ("…, còn Vina thì …").
+    """
+    if term not in _AMBIGUOUS_CONTRASTS:
+        return True
+    before = norm[:start].rstrip()
+    if not before or before[-1] in ",.!?;:…-":
+        return True
+    return norm[end:].lstrip().startswith(_MARKER)
+
+
+def _after_comparison(clause: _Clause, brand: int) -> bool:
+    """Whether ``brand`` is named after ``hơn`` in a clause that names another brand before it."""
+    first = {}
+    for b, pos in clause.markers:
+        first.setdefault(b, pos)
+    if len(first) < 2 or brand not in first:
+        return False
+    here = first[brand]
+    before = [pos for b, pos in first.items() if b != brand and pos < here]
+    if not before:
+        return False
+    return any(min(before) < m.start() < here for m in _COMPARE.finditer(clause.text))
