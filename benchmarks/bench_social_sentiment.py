@@ -44,12 +44,20 @@ SIGN = {"negative": -1, "neutral": 0, "positive": 1}
 MIN_LABELS_FOR_SIGN = 9
 
 
-def load() -> tuple[list[dict], list[dict]]:
-    def read(name: str) -> list[dict]:
-        with (DATA / name).open(encoding="utf-8") as f:
+def load(posts_file: Path | None = None) -> tuple[list[dict], list[dict]]:
+    """The test set and its variants, or ``posts_file`` with variants made the same way."""
+
+    def read(path: Path) -> list[dict]:
+        with path.open(encoding="utf-8") as f:
             return [json.loads(line) for line in f]
 
-    return read("social_eval.jsonl"), read("social_eval_variants.jsonl")
+    if posts_file is None:
+        return read(DATA / "social_eval.jsonl"), read(DATA / "social_eval_variants.jsonl")
+    sys.path.insert(0, str(DATA))
+    from make_social_variants import variants
+
+    posts = read(posts_file)
+    return posts, [v for p in posts for v in variants(p)]
 
 
 def predict(method: str, texts: list[str]) -> list[dict[str, str]]:
@@ -144,18 +152,26 @@ def throughput(texts: list[str], method: str, repeat: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--posts",
+        type=Path,
+        help="score this JSONL instead of the test set (models/sentiment/social_dev.jsonl is "
+        "the development set that decisions may be tuned on); no results file is written",
+    )
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-    posts, variants = load()
-    result: dict[str, object] = {"data": "hand-written social set (tests/data/SOCIAL_EVAL.md)"}
+    posts, variants = load(args.posts)
+    data = str(args.posts) if args.posts else "hand-written social set (tests/data/SOCIAL_EVAL.md)"
+    result: dict[str, object] = {"data": data}
     texts = [p["text"] for p in posts] + [v["text"] for v in variants]
     for method in ("brand", "whole"):
         result[method] = score(posts, variants, method)
         result[method]["posts_per_s_cpu"] = round(throughput(texts, method, args.repeat))  # type: ignore[index]
     result["load_average"] = os.getloadavg()[0]
     out = ROOT / "benchmarks" / "results" / "social_sentiment.json"
-    out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    if not args.posts:
+        out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(result, ensure_ascii=False, indent=2))
 
 

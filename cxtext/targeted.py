@@ -29,10 +29,15 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .aspects import POLAR_THRESHOLD, OpinionLexicon, default_opinion_lexicon
 from .aspects import _CONTRAST_WEIGHT as CONTRAST_WEIGHT
 from .aspects import _LEXICON_SHARE as LEXICON_SHARE
-from .aspects import _negated, _typed_without_diacritics
+from .aspects import (
+    POLAR_THRESHOLD,
+    OpinionLexicon,
+    _negated,
+    _typed_without_diacritics,
+    default_opinion_lexicon,
+)
 from .brands import BrandLexicon, brands
 from .errors import TextInputError
 from .normalize import DEFAULT_MAX_CHARS, check_text, normalize, strip_diacritics
@@ -56,7 +61,12 @@ _LEAVE = re.compile(
     rf"(?<!\w)(?:(?:bỏ|cạch)\s+(?:mạng\s+|sim\s+)?{_MARKER}([a-z]+)\b"
     rf"|từ\s+(?:mạng\s+|sim\s+)?{_MARKER}([a-z]+)\s+(?:sang|qua|về)(?!\w))"
 )
+_JOIN = re.compile(rf"(?<!\w)(?:sang|qua|về)\s+(?:mạng\s+|sim\s+)?{_MARKER}([a-z]+)\b")
+_LIST_WORDS = re.compile(r"(?<!\w)(?:và|với|lẫn|cả|hay|hoặc|cùng|cũng như)(?!\w)")
 _LEAVE_WEIGHT = -1.0
+# emoji tokens count through the opinion lexicon only: the model text goes without them
+_EMOJI = re.compile(r"(?<!\w)emo_[a-z]+(?!\w)")
+_JOIN_WEIGHT = 0.5
 _AMBIGUOUS_CONTRASTS = frozenset({"còn", "mà"})
 
 
@@ -64,11 +74,12 @@ _AMBIGUOUS_CONTRASTS = frozenset({"còn", "mà"})
 class _Clause:
     text: str
     quoted: bool
-    contrast: bool
-    markers: list[tuple[int, int]] = field(default_factory=list)  # (brand index, position)
-    polar: list[float] = field(default_factory=list)
-    left: set[int] = field(default_factory=set)  # brand indexes the author leaves here
+    stressed: bool  # starts with a contrast word, or follows one in the same sentence
     question: bool = False
+    markers: list[tuple[int, int]] = field(default_factory=list)  # (brand index, position)
+    polar: list[tuple[int, float]] = field(default_factory=list)  # (position, weight)
+    left: set[int] = field(default_factory=set)  # brand indexes the author leaves here
+    joined: set[int] = field(default_factory=set)  # brand indexes the author moves to here
 
 
 def brand_sentiment(
@@ -117,14 +128,16 @@ def brand_sentiment_batch(
     for plan in plans:
         result = {}
         for name, _, polar in plan:
-            model_score = next(scored).score
+            model = next(scored)
             if polar:
                 lex = math.tanh(1.5 * sum(polar))
-                score = LEXICON_SHARE * lex + (1 - LEXICON_SHARE) * model_score
-            else:
-                score = model_score
+                score = LEXICON_SHARE * lex + (1 - LEXICON_SHARE) * model.score
+                label = _label(score)
+            else:  # the lexicon says nothing: the model's own decision
+                score = model.score
+                label = model.label
             score = max(-1.0, min(1.0, score))
-            result[name] = Sentiment(_label(score), round(score, 4))
+            result[name] = Sentiment(label, round(score, 4))
         out.append(result)
     return out
 
@@ -169,45 +182,117 @@ def _plan(
     clauses: list[_Clause] = []
     for segment, quoted in _segments(text):
         clauses.extend(_clauses(normalize(segment), quoted, opinions, loose))
+    clauses = _join_lists(clauses)
 
-    owned: dict[int, list[_Clause]] = {i: [] for i in range(len(names))}
+    owned: dict[int, list[tuple[_Clause, list[float]]]] = {i: [] for i in range(len(names))}
     leading: list[_Clause] = []
     current: list[int] = []
     for clause in clauses:
-        here = list(dict.fromkeys(b for b, _ in clause.markers))
-        if here:
-            current = here
-            for b in here:
-                owned[b].append(clause)
+        if clause.markers:
+            groups = _groups(clause)
+            for brands_here, weights in _attribute(clause, groups).items():
+                for b in brands_here:
+                    owned[b].append((clause, weights))
+            current = sorted(groups[-1][1])
         elif current:
+            weights = _stress(clause, [w for _, w in clause.polar])
             for b in current:
-                owned[b].append(clause)
+                owned[b].append((clause, weights))
         else:
             leading.append(clause)
-    for clause in leading:
+    for clause in reversed(leading):  # an opinion before any brand is about all of them
         if clause.polar and not clause.quoted:
             for b in owned:
-                owned[b].insert(0, clause)
+                owned[b].insert(0, (clause, [w for _, w in clause.polar]))
 
     plan = []
     for b, name in enumerate(names):
         polar: list[float] = []
         texts: list[str] = []
-        for clause in owned[b]:
+        for clause, weights in owned[b]:
             if clause.quoted:
                 continue
-            if clause.question and not clause.polar and b not in clause.left:
+            if clause.question and not weights:
                 continue  # a question without an opinion asks; it says nothing of the brand
-            texts.append(clause.text)
-            if b in clause.left:
-                polar.append(_LEAVE_WEIGHT)
-                continue
-            weights = clause.polar
-            if _after_comparison(clause, b):
-                weights = [-w for w in weights]
+            texts.append(_EMOJI.sub(" ", _CUT.sub(" ", clause.text)).strip())
             polar.extend(weights)
-        plan.append((name, " , ".join(texts), polar))  # no text left: the model gives 0
+        plan.append((name, " , ".join(t for t in texts if t), polar))  # no text: the model gives 0
     return plan
+
+
+def _join_lists(clauses: list[_Clause]) -> list[_Clause]:
+    """A clause that is only a brand list ("Viettel, Vina, Mobi đều …") joins the next one."""
+    out: list[_Clause] = []
+    carry: _Clause | None = None
+    for clause in clauses:
+        if carry is not None and not clause.quoted:
+            shift = len(carry.text) + 1
+            clause.text = f"{carry.text} {clause.text}"
+            clause.markers = carry.markers + [(b, p + shift) for b, p in clause.markers]
+            clause.polar = [(p + shift, w) for p, w in clause.polar]
+            carry = None
+        elif carry is not None:
+            out.append(carry)
+            carry = None
+        rest = _LIST_WORDS.sub(" ", _MARKER_RE.sub(" ", _CUT.sub(" ", clause.text))).strip()
+        if clause.markers and not rest and not clause.quoted:
+            carry = clause
+        else:
+            out.append(clause)
+    if carry is not None:
+        out.append(carry)
+    return out
+
+
+def _groups(clause: _Clause) -> list[tuple[int, set[int]]]:
+    """The brand groups of a clause in order: (start, brands); "X và Y", "X, Y" form one group."""
+    groups: list[tuple[int, set[int]]] = []
+    last_end = -1
+    for m in _MARKER_RE.finditer(clause.text):
+        b = _index(m.group(1))
+        between = clause.text[last_end : m.start()] if last_end >= 0 else None
+        if (
+            groups
+            and between is not None
+            and not _LIST_WORDS.sub(" ", _CUT.sub(" ", between)).strip()
+        ):
+            groups[-1][1].add(b)
+        else:
+            groups.append((m.start(), {b}))
+        last_end = m.end()
+    return groups
+
+
+def _attribute(
+    clause: _Clause, groups: list[tuple[int, set[int]]]
+) -> dict[frozenset[int], list[float]]:
+    """The polar weights of each brand group of a clause.
+
+    A polar word belongs to the group named last before it (the first group when none is);
+    a group after ``hơn`` gets the opposite of the group before it ("Mobi khỏe hơn Viettel");
+    a brand left (``bỏ X``, ``từ X sang``) gets a negative weight and, in that clause, the brand
+    moved to a positive one.
+    """
+    starts = [g[0] for g in groups]
+    per_group: list[list[float]] = [[] for _ in groups]
+    for pos, weight in clause.polar:
+        k = max([i for i, st in enumerate(starts) if st <= pos], default=0)
+        per_group[k].append(weight)
+    out: dict[frozenset[int], list[float]] = {}
+    for k, (start, members) in enumerate(groups):
+        weights = list(per_group[k])
+        if k and any(starts[k - 1] < m.start() < start for m in _COMPARE.finditer(clause.text)):
+            weights = [-w for w in per_group[k - 1]] + weights
+        if members & clause.left:
+            weights.append(_LEAVE_WEIGHT)
+        elif clause.left and members & clause.joined:
+            weights.append(_JOIN_WEIGHT)
+        out.setdefault(frozenset(members), []).extend(_stress(clause, weights))
+    return out
+
+
+def _stress(clause: _Clause, weights: list[float]) -> list[float]:
+    return [CONTRAST_WEIGHT * w for w in weights] if clause.stressed else weights
 
 
 def _segments(text: str) -> list[tuple[str, bool]]:
@@ -230,39 +315,38 @@ def _clauses(norm: str, quoted: bool, opinions: OpinionLexicon, loose: bool) -> 
         return []
     plain = strip_diacritics(norm)
     contrasts = opinions.contrasts.find(norm, plain, without_diacritics=loose)
+    contrasts = [c for c in contrasts if _contrastive(norm, c.start, c.end, c.term)]
     cuts = {0, len(norm)}
     for m in _CUT.finditer(norm):
         cuts.update(m.span())
-    contrasts = [c for c in contrasts if _contrastive(norm, c.start, c.end, c.term)]
     cuts.update(c.start for c in contrasts)
     contrast_starts = {c.start for c in contrasts}
     bounds = sorted(cuts)
+    negations = opinions.negations.find(norm, plain, without_diacritics=loose)
+    polar = [] if quoted else opinions.polar.find(norm, plain, without_diacritics=loose)
     clauses = []
+    stressed = False
     for s, e in zip(bounds, bounds[1:], strict=False):
         piece = norm[s:e]
-        words = _CUT.sub(" ", piece).strip()
-        if not words:
+        if not _CUT.sub(" ", piece).strip():
+            if any(ch in piece for ch in ".!?…"):
+                stressed = False  # a new sentence
             continue
-        question = piece.rstrip().endswith("?") or norm[e : e + 2].strip().startswith("?")
-        clauses.append((s, e, _Clause(words, quoted, s in contrast_starts, question=question)))
-    if quoted:
-        for _, _, clause in clauses:
-            clause.markers = [
-                (_index(m.group(1)), m.start()) for m in _MARKER_RE.finditer(clause.text)
-            ]
-        return [c for _, _, c in clauses]
-    negations = opinions.negations.find(norm, plain, without_diacritics=loose)
-    polar = opinions.polar.find(norm, plain, without_diacritics=loose)
-    for s, e, clause in clauses:
-        clause.markers = [(_index(m.group(1)), m.start()) for m in _MARKER_RE.finditer(clause.text)]
-        clause.left = {_index(m.group(1) or m.group(2)) for m in _LEAVE.finditer(clause.text)}
-        for match in polar:
-            if s <= match.start < e:
-                weight = float(match.value)
-                if _negated(norm, match, negations):
-                    weight = -0.8 * weight
-                clause.polar.append(weight)
-    return [c for _, _, c in clauses]
+        stressed = stressed or s in contrast_starts
+        after = norm[e : e + 3].strip()
+        clause = _Clause(piece, quoted, stressed, question=after.startswith("?"))
+        clause.markers = [(_index(m.group(1)), m.start()) for m in _MARKER_RE.finditer(piece)]
+        if not quoted:
+            clause.left = {_index(m.group(1) or m.group(2)) for m in _LEAVE.finditer(piece)}
+            clause.joined = {_index(m.group(1)) for m in _JOIN.finditer(piece)}
+            for match in polar:
+                if s <= match.start < e:
+                    weight = float(match.value)
+                    if _negated(norm, match, negations):
+                        weight = -0.8 * weight
+                    clause.polar.append((match.start - s, weight))
+        clauses.append(clause)
+    return clauses
 
 
 def _contrastive(norm: str, start: int, end: int, term: str) -> bool:
@@ -277,17 +361,3 @@ def _contrastive(norm: str, start: int, end: int, term: str) -> bool:
     if not before or before[-1] in ",.!?;:…-":
         return True
     return norm[end:].lstrip().startswith(_MARKER)
-
-
-def _after_comparison(clause: _Clause, brand: int) -> bool:
-    """Whether ``brand`` is named after ``hơn`` in a clause that names another brand before it."""
-    first = {}
-    for b, pos in clause.markers:
-        first.setdefault(b, pos)
-    if len(first) < 2 or brand not in first:
-        return False
-    here = first[brand]
-    before = [pos for b, pos in first.items() if b != brand and pos < here]
-    if not before:
-        return False
-    return any(min(before) < m.start() < here for m in _COMPARE.finditer(clause.text))
