@@ -28,22 +28,28 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
 from .aspects import _CONTRAST_WEIGHT as CONTRAST_WEIGHT
-from .aspects import _LEXICON_SHARE as LEXICON_SHARE
+from .aspects import _DIACRITIC_SHARE as DIACRITIC_SHARE
 from .aspects import (
+    _LETTERS,
     POLAR_THRESHOLD,
     OpinionLexicon,
     _negated,
-    _typed_without_diacritics,
     default_opinion_lexicon,
 )
+from .aspects import _LEXICON_SHARE as LEXICON_SHARE
+from .aspects import _typed_without_diacritics as _typed_without_diacritics_slow
 from .brands import BrandLexicon, brands
 from .errors import TextInputError
 from .normalize import DEFAULT_MAX_CHARS, check_text, normalize, strip_diacritics
-from .sentiment import Sentiment, SentimentModel, sentiment_batch
+from .normalize._lexicon import DATA_DIR
+from .sentiment import Sentiment, SentimentModel, _results, load_model
 
 __all__ = ["brand_sentiment", "brand_sentiment_batch"]
+
+BRANDS_FILE = DATA_DIR / "brands.yaml"
 
 _MARKER = "xbrand"
 _MARKER_RE = re.compile(rf"\b{_MARKER}([a-z]+)\b")
@@ -123,7 +129,9 @@ def brand_sentiment_batch(
         raw = check_text(text, max_chars=max_chars, name=f"texts[{i}]")
         plans.append(_plan(raw, lexicon, opinions))
     model_texts = [t for plan in plans for _, t, _ in plan]
-    scored = iter(sentiment_batch(model_texts, model=model))
+    # the clause texts are normalized already: score them without normalizing again
+    model = model or load_model()
+    scored = iter(_results(model_texts, model.probabilities(model_texts), model.labels))
     out = []
     for plan in plans:
         result = {}
@@ -150,6 +158,23 @@ def _label(score: float) -> str:
     return "neutral"
 
 
+@cache
+def _default_brands() -> BrandLexicon:
+    return BrandLexicon.load(BRANDS_FILE)
+
+
+def _typed_without_diacritics(raw: str) -> bool:
+    """:func:`cxtext.aspects._typed_without_diacritics`, stripping the text once."""
+    plain = strip_diacritics(raw)
+    if len(plain) != len(raw):
+        return _typed_without_diacritics_slow(raw)
+    words = marked = 0
+    for m in _LETTERS.finditer(raw):
+        words += 1
+        marked += plain[m.start() : m.end()] != m.group()
+    return not words or marked < DIACRITIC_SHARE * words
+
+
 def _marker(i: int) -> str:
     letters = ""
     i += 1
@@ -170,7 +195,7 @@ def _plan(
     raw: str, lexicon: BrandLexicon | None, opinions: OpinionLexicon
 ) -> list[tuple[str, str, list[float]]]:
     """Per brand (in order of first mention): its name, its clauses' text, their polar weights."""
-    spans = brands(raw, lexicon=lexicon)
+    spans = brands(raw, lexicon=lexicon or _default_brands())
     if not spans:
         return []
     names: list[str] = list(dict.fromkeys(s.brand for s in spans))
