@@ -136,14 +136,14 @@ def brand_sentiment_batch(
     for plan in plans:
         result = {}
         for name, _, polar in plan:
-            model = next(scored)
+            said = next(scored)
             if polar:
                 lex = math.tanh(1.5 * sum(polar))
-                score = LEXICON_SHARE * lex + (1 - LEXICON_SHARE) * model.score
+                score = LEXICON_SHARE * lex + (1 - LEXICON_SHARE) * said.score
                 label = _label(score)
             else:  # the lexicon says nothing: the model's own decision
-                score = model.score
-                label = model.label
+                score = said.score
+                label = said.label
             score = max(-1.0, min(1.0, score))
             result[name] = Sentiment(label, round(score, 4))
         out.append(result)
