@@ -1,5 +1,6 @@
 """The item pipeline: validate → normalize → brand filter → near-duplicate drop → (in batches)
-PII mask → sentiment and aspects → upsert into the VoC store, then the seen-store commit.
+PII mask → sentiment (of the post, and towards each brand it names) and aspects → upsert into
+the VoC store, then the seen-store commit.
 
 Each stage that drops an item raises ``DropItem`` with a reason and counts it in the crawl stats
 under ``cx/dropped/<reason>``. The last stage buffers items and writes them a batch at a time;
@@ -97,6 +98,8 @@ class NormalizePipeline(_Stage):
             ops.brands(ops.analysis(sample))
         if ops.sentiment_batch:
             ops.sentiment_batch([sample])
+        if ops.brand_sentiment_batch:
+            ops.brand_sentiment_batch([sample])
         if ops.aspects:
             ops.aspects(sample)
         ops.near_duplicates(0.9).add("warm-up", ops.analysis(sample))
@@ -314,6 +317,7 @@ class ScoreAndStorePipeline(_Stage):
     def _records(self, items: list[SocialItem]) -> list[Any]:
         from cxvoc import (
             AspectSentiment,
+            BrandSentiment,
             Provenance,
             Record,
             Sentiment,
@@ -329,11 +333,18 @@ class ScoreAndStorePipeline(_Stage):
         scores: list[Any] = (
             ops.sentiment_batch(analysed) if ops.sentiment_batch else [None] * len(items)
         )
+        per_brand: list[dict[str, Any]] = (
+            ops.brand_sentiment_batch(masked)
+            if ops.brand_sentiment_batch and scoring
+            else [{} for _ in items]
+        )
         provenance = Provenance(models=dict(ops.models), config_hash=self.config_hash)
         source = self.source
         now = datetime.now(UTC)
         records = []
-        for item, text, scored, plain in zip(items, masked, scores, analysed, strict=True):
+        for item, text, scored, plain, by_brand in zip(
+            items, masked, scores, analysed, per_brand, strict=True
+        ):
             occurred = item.get("published_at")
             attributes: dict[str, Any] = {
                 "source_name": item["source"],
@@ -375,6 +386,10 @@ class ScoreAndStorePipeline(_Stage):
                         )
                         for a, lab, s in (ops.aspects(plain) if ops.aspects else ())
                     ),
+                    brand_sentiment=tuple(
+                        BrandSentiment(brand=b, label=lab, score=max(-1.0, min(1.0, s)))  # type: ignore[arg-type]
+                        for b, (lab, s) in _per_brand(item.get("brands") or [], by_brand, scored)
+                    ),
                     attributes=attributes,
                     content_hash=item.get("content_hash"),
                     provenance=provenance,
@@ -385,3 +400,19 @@ class ScoreAndStorePipeline(_Stage):
                 continue
             records.append(record)
         return records
+
+
+def _per_brand(
+    brands: list[str], found: dict[str, tuple[str, float]], post: tuple[str, float] | None
+) -> list[tuple[str, tuple[str, float]]]:
+    """The label of each brand of an item: its own where the brand sentiment found it, else the
+    post's (a brand the source watches by its own words that the brand lexicon does not know).
+    """
+    if not found and post is None:
+        return []
+    folded = {b.casefold(): b for b in found}
+    out = dict(found)
+    for brand in brands:
+        if brand not in out and brand.casefold() not in folded and post is not None:
+            out[brand] = post
+    return list(out.items())

@@ -65,12 +65,16 @@ def social_summary(
 ) -> SocialSummary:
     """Per-brand figures of ``source='social'`` records with ``since <= occurred_at < until``.
 
-    ``store`` is a :class:`cxvoc.Store`. Times must be timezone-aware. ``top_aspects`` is how
-    many of each brand's most mentioned aspects to report.
+    A record counts once for every brand in its ``brand_sentiment``, with that brand's own label
+    (a post that praises one operator and blames another counts positive for the one and
+    negative for the other); a record without ``brand_sentiment`` (stored before it existed)
+    counts for its ``brand`` with its post ``sentiment``. ``store`` is a :class:`cxvoc.Store`.
+    Times must be timezone-aware. ``top_aspects`` is how many of each brand's most mentioned
+    aspects to report.
     """
     if top_aspects < 0:
         raise ValueError(f"top_aspects={top_aspects} must be zero or a positive integer")
-    clauses = ["source = 'social'", "brand IS NOT NULL"]
+    clauses = ["source = 'social'"]
     params: list[Any] = []
     for name, value, op in (("since", since, ">="), ("until", until, "<")):
         if value is not None:
@@ -81,28 +85,35 @@ def social_summary(
     if channel:
         clauses.append("channel = ?")
         params.append(channel)
+    where = " AND ".join(clauses)
+    counts: dict[str, Counter[str]] = {}
     rows = store.query(
-        "SELECT brand, count(*),"
-        " sum(CASE WHEN sentiment_label = 'positive' THEN 1 ELSE 0 END),"
-        " sum(CASE WHEN sentiment_label = 'neutral' OR sentiment_label IS NULL THEN 1 ELSE 0 END),"
-        " sum(CASE WHEN sentiment_label = 'negative' THEN 1 ELSE 0 END)"
-        f" FROM records WHERE {' AND '.join(clauses)} GROUP BY brand ORDER BY 2 DESC, 1",
+        f"SELECT brand, sentiment_label, brand_sentiment FROM records WHERE {where}"
+        " AND (brand IS NOT NULL OR (brand_sentiment IS NOT NULL AND brand_sentiment <> '[]'))",
         params,
     )
-    total = sum(int(r[1]) for r in rows)
-    aspects = _aspect_counts(store, " AND ".join(clauses), params)
+    for brand, label, raw in rows:
+        per_brand = (raw if isinstance(raw, list) else json.loads(raw)) if raw else []
+        if per_brand:
+            for entry in per_brand:
+                counts.setdefault(str(entry["brand"]), Counter())[entry["label"]] += 1
+        elif brand is not None:
+            counts.setdefault(str(brand), Counter())[label or "neutral"] += 1
+    total = sum(c.total() for c in counts.values())
+    aspects = _aspect_counts(store, where + " AND brand IS NOT NULL", params)
+    ordered = sorted(counts.items(), key=lambda kv: (-kv[1].total(), kv[0]))
     brands = tuple(
         BrandSummary(
-            brand=str(b),
-            mentions=int(n),
-            positive=int(p),
-            neutral=int(z),
-            negative=int(g),
-            net_sentiment=round(100.0 * (int(p) - int(g)) / int(n), 2),
-            share_of_voice=round(int(n) / total, 4),
-            top_aspects=tuple(aspects.get(str(b), Counter()).most_common(top_aspects)),
+            brand=b,
+            mentions=c.total(),
+            positive=c["positive"],
+            neutral=c["neutral"],
+            negative=c["negative"],
+            net_sentiment=round(100.0 * (c["positive"] - c["negative"]) / c.total(), 2),
+            share_of_voice=round(c.total() / total, 4),
+            top_aspects=tuple(aspects.get(b, Counter()).most_common(top_aspects)),
         )
-        for b, n, p, z, g in rows
+        for b, c in ordered
     )
     return SocialSummary(
         since=since.isoformat() if since else None,

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 Scored = tuple[str, float]  # (label, score in [-1, 1])
 AspectScore = tuple[str, str, float]  # (aspect, label, score)
+BrandScores = dict[str, Scored]  # brand -> (label, score), per brand a text names
 
 
 class NearDuplicateIndex(Protocol):
@@ -40,6 +41,8 @@ class TextOps:
     aspects: Callable[[str], list[AspectScore]] | None
     near_duplicates: Callable[[float], NearDuplicateIndex]
     models: dict[str, str] = field(default_factory=dict)
+    # per-brand sentiment of display text (None: records get the post's sentiment for each brand)
+    brand_sentiment_batch: Callable[[list[str]], list[BrandScores]] | None = None
 
 
 def load_text_ops(spec: str | Callable[[], TextOps]) -> TextOps:
@@ -92,6 +95,12 @@ def cxtext_ops() -> TextOps:
 
     else:
         log.warning("cxtext has no aspects: social records are stored without aspects")
+    brand_sentiment_batch: Callable[[list[str]], list[BrandScores]] | None = None
+    if hasattr(cxtext, "brand_sentiment_batch"):
+
+        def brand_sentiment_batch(texts: list[str]) -> list[BrandScores]:
+            found = cxtext.brand_sentiment_batch(texts)  # type: ignore[attr-defined]
+            return [{b: (s.label, float(s.score)) for b, s in f.items()} for f in found]
 
     models: dict[str, str] = {}
     version = getattr(cxtext, "__version__", None)
@@ -106,6 +115,7 @@ def cxtext_ops() -> TextOps:
         aspects=aspects,
         near_duplicates=lambda threshold: CxIndex(threshold=threshold),
         models=models,
+        brand_sentiment_batch=brand_sentiment_batch,
     )
 
 

@@ -8,6 +8,8 @@ One verb per task at the package root:
 - :func:`word_tokenize` — Vietnamese word segmentation (underthesea, offline).
 - :func:`mask_pii` / :func:`find_pii` — phone numbers, e-mails, ID and account numbers.
 - :func:`brands` — brand and competitor mentions from a YAML lexicon (:class:`BrandLexicon`).
+- :func:`brand_sentiment` / :func:`brand_sentiment_batch` — the sentiment towards each brand a
+  text names (clauses about that brand; a comparison gives each brand its own label).
 - :func:`find_near_duplicates` / :class:`NearDuplicateIndex` — MinHash-LSH near-duplicates.
 
 Batch scoring of files into VoC records is :func:`cxtext.batch.score_file` (``cx text score``).
@@ -22,6 +24,7 @@ from .errors import CxTextError, LexiconError, ModelError, TextInputError
 from .normalize import Normalizer, normalize, strip_diacritics
 from .pii import PiiSpan, find_pii, mask_pii
 from .sentiment import Sentiment, sentiment, sentiment_batch
+from .targeted import brand_sentiment, brand_sentiment_batch
 from .tokenize import word_tokenize
 
 __all__ = [
@@ -37,6 +40,8 @@ __all__ = [
     "Sentiment",
     "TextInputError",
     "aspects",
+    "brand_sentiment",
+    "brand_sentiment_batch",
     "brands",
     "find_near_duplicates",
     "find_pii",

@@ -5,6 +5,7 @@ from .errors import ConfigError, CxVocError, StoreError, ValidationError
 from .record import (
     SCHEMA_VERSION,
     AspectSentiment,
+    BrandSentiment,
     Provenance,
     Record,
     Sentiment,
@@ -39,6 +40,7 @@ __all__ = [
     "ARROW_SCHEMA",
     "SCHEMA_VERSION",
     "AspectSentiment",
+    "BrandSentiment",
     "ConfigError",
     "CxVocError",
     "Provenance",

@@ -21,6 +21,7 @@ SCHEMA_VERSION = 1
 __all__ = [
     "SCHEMA_VERSION",
     "AspectSentiment",
+    "BrandSentiment",
     "Provenance",
     "Record",
     "Sentiment",
@@ -56,6 +57,14 @@ class AspectSentiment(_Frozen):
     """One aspect mentioned in the text (e.g. ``network_quality``) and its sentiment."""
 
     aspect: str = Field(min_length=1, pattern=r"^[a-z][a-z0-9_]*$")
+    label: SentimentLabel
+    score: float = Field(ge=-1.0, le=1.0)
+
+
+class BrandSentiment(_Frozen):
+    """The sentiment of the text towards one brand it names (``cxtext.brand_sentiment``)."""
+
+    brand: str = Field(min_length=1, max_length=200)
     label: SentimentLabel
     score: float = Field(ge=-1.0, le=1.0)
 
@@ -99,6 +108,7 @@ class Record(_Frozen):
     audio_uri: str | None = None
     sentiment: Sentiment | None = None
     aspects: tuple[AspectSentiment, ...] = ()
+    brand_sentiment: tuple[BrandSentiment, ...] = ()
     emotion: dict[str, Any] | None = None
     metrics: dict[str, Any] | None = None
     qa: dict[str, Any] | None = None
@@ -117,6 +127,16 @@ class Record(_Frozen):
     def _no_blank_id(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("record_id must not be blank")
+        return value
+
+    @field_validator("brand_sentiment")
+    @classmethod
+    def _one_label_per_brand(cls, value: tuple[BrandSentiment, ...]) -> tuple[BrandSentiment, ...]:
+        seen: set[str] = set()
+        for item in value:
+            if item.brand in seen:
+                raise ValueError(f"brand {item.brand!r} is given twice; one entry per brand")
+            seen.add(item.brand)
         return value
 
     @classmethod

@@ -1,7 +1,7 @@
 """Flat row layout shared by every store: records <-> Arrow tables.
 
-Scalar fields are columns; nested fields (aspects, emotion, metrics, qa, attributes, provenance)
-are JSON strings so that DuckDB, PostgreSQL, Parquet and JSONL hold the same information.
+Scalar fields are columns; nested fields (aspects, emotion, metrics, qa, attributes, provenance,
+brand_sentiment) are JSON strings so that DuckDB, PostgreSQL, Parquet and JSONL hold the same information.
 """
 
 from __future__ import annotations
@@ -44,12 +44,16 @@ ARROW_SCHEMA = pa.schema(
         pa.field("attributes", pa.string()),
         pa.field("content_hash", pa.string()),
         pa.field("provenance", pa.string()),
+        # added after the first release: last, so that stores created before gain it by ALTER
+        pa.field("brand_sentiment", pa.string()),
     ]
 )
 """The Arrow schema of a stored record (one row per record)."""
 
 COLUMNS: tuple[str, ...] = tuple(ARROW_SCHEMA.names)
-JSON_COLUMNS = ("aspects", "emotion", "metrics", "qa", "attributes", "provenance")
+JSON_COLUMNS = (
+    "aspects", "emotion", "metrics", "qa", "attributes", "provenance", "brand_sentiment",
+)  # fmt: skip
 _PLAIN = (
     "record_id", "schema_version", "brand", "service", "touchpoint", "unit", "language", "text",
     "author_ref", "customer_ref", "agent_ref", "url", "audio_uri", "content_hash",
@@ -88,6 +92,9 @@ def to_arrow(records: Sequence[Record]) -> pa.Table:
         cols["sentiment_score"].append(s.score if s else None)
         aspects = [{"aspect": a.aspect, "label": a.label, "score": a.score} for a in r.aspects]
         cols["aspects"].append(_dumps(aspects) if aspects else "[]")
+        cols["brand_sentiment"].append(
+            _dumps([b.model_dump() for b in r.brand_sentiment]) if r.brand_sentiment else "[]"
+        )
         cols["emotion"].append(_dumps(r.emotion))
         cols["metrics"].append(_dumps(r.metrics))
         cols["qa"].append(_dumps(r.qa))
@@ -115,6 +122,7 @@ def row_to_record(row: dict[str, Any]) -> Record:
     label, score = data.pop("sentiment_label", None), data.pop("sentiment_score", None)
     data["sentiment"] = {"label": label, "score": score} if label is not None else None
     data["aspects"] = data.get("aspects") or ()
+    data["brand_sentiment"] = data.get("brand_sentiment") or ()
     data["attributes"] = data.get("attributes") or {}
     if data.get("provenance") is None:
         data.pop("provenance", None)

@@ -55,8 +55,10 @@ CREATE TABLE IF NOT EXISTS records (
     qa VARCHAR,
     attributes VARCHAR,
     content_hash VARCHAR,
-    provenance VARCHAR
-)
+    provenance VARCHAR,
+    brand_sentiment VARCHAR
+);
+ALTER TABLE records ADD COLUMN IF NOT EXISTS brand_sentiment VARCHAR;
 """
 
 

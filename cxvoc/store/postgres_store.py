@@ -30,6 +30,7 @@ _TYPES = {
     "agent_ref": "TEXT", "url": "TEXT", "audio_uri": "TEXT", "sentiment_label": "TEXT",
     "sentiment_score": "DOUBLE PRECISION", "aspects": "JSONB", "emotion": "JSONB", "metrics": "JSONB",
     "qa": "JSONB", "attributes": "JSONB", "content_hash": "TEXT", "provenance": "JSONB",
+    "brand_sentiment": "JSONB",
 }  # fmt: skip
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -78,6 +79,8 @@ class PostgresStore(Store):
                 cur.execute(f'SET search_path TO "{self.schema}"')
             cols = ",\n    ".join(f"{c} {_TYPES[c]}" for c in COLUMNS)
             cur.execute(f"CREATE TABLE IF NOT EXISTS records (\n    {cols}\n)")
+            # columns added after the first release (stores created before lack them)
+            cur.execute("ALTER TABLE records ADD COLUMN IF NOT EXISTS brand_sentiment JSONB")
         if self.schema:
             self._conn.execute(f'SET search_path TO "{self.schema}"')
             self._conn.commit()

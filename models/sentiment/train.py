@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import random
 import sys
 import time
 import warnings
@@ -80,6 +81,30 @@ N_FOLDS = 5
 MLP_HIDDEN = 8
 MLP_ALPHA = 1e-2
 MLP_SEEDS = (0, 1, 2, 3, 4)
+# context augmentation (--augment): this share of the training texts gets, before or after it,
+# context that carries no opinion, so that the model learns to ignore it. The place names,
+# times and phrases differ from those of the social test set's variants (tests/data/
+# make_social_variants.py), so that its invariance figure stays a held-out check.
+AUGMENT_FRACTION = 0.3
+_AUG_PLACES = (
+    "Hưng Yên", "Hải Dương", "Vĩnh Phúc", "Bắc Giang", "Lạng Sơn", "Cao Bằng", "Bắc Kạn",
+    "Tuyên Quang", "Yên Bái", "Điện Biên", "Lai Châu", "Hòa Bình", "Ninh Bình", "Hà Nam",
+    "Quảng Trị", "Quảng Ngãi", "Phú Yên", "Ninh Thuận", "Kon Tum", "Đắk Nông", "Bình Phước",
+    "Bà Rịa - Vũng Tàu", "Tiền Giang", "Trà Vinh", "Đồng Tháp", "Hậu Giang", "Bạc Liêu",
+    "quận 3", "quận Hoàng Mai", "huyện Củ Chi", "thị xã Sơn Tây", "phường Linh Trung",
+)  # fmt: skip
+_AUG_TIMES = (
+    "sáng sớm nay", "khoảng 9h", "tầm 3h chiều", "đêm hôm kia", "hôm kia", "thứ sáu vừa rồi",
+    "tuần trước", "hôm thứ ba", "lúc nửa đêm", "gần trưa", "sau giờ tan tầm", "đầu tháng",
+    "cuối tháng trước", "dịp lễ vừa rồi", "hôm 2/9", "ngày 15",
+)  # fmt: skip
+_AUG_FORMS = ("Ở {p}, {t}: ", "{p} {t}: ", "Tại {p}, {t}, ", "{t} ở {p}: ", "[{p}] ")
+_AUG_GREETINGS = (
+    "Chào các anh chị,", "Xin chào cả nhà,", "Hi mọi người,", "Chào ae,", "Cả nhà ơi,",
+    "Dạ cho em hỏi chút,", "Chào diễn đàn,", "Các bạn ơi,",
+)  # fmt: skip
+_AUG_EMOJI = ("📌", "🔔", "🗓", "📢", "💬", "📞", "🧾", "🔎")
+_AUG_QUOTES = ("> ai ở gần đây không?", 'Trích: "bạn dùng bao lâu rồi?"', "> cập nhật thêm")
 
 Blocks = list[sp.csr_matrix]
 # a head: (weights (n_buckets, k), sq_scale (n_buckets, k), bias (k,)), scored like the kernel
@@ -90,6 +115,26 @@ def with_stripped(texts: list[str], labels: list[str]) -> tuple[list[str], np.nd
     """Each text as given and as typed without diacritics, normalized like at inference."""
     both = texts + [strip_diacritics(t) for t in texts]
     return [normalize(t) for t in both], np.array(labels + labels)
+
+
+def with_context(texts: list[str], rng: random.Random, fraction: float) -> list[str]:
+    """``texts`` with a share ``fraction`` of them given opinion-free context (same order)."""
+    out = []
+    for text in texts:
+        if rng.random() >= fraction:
+            out.append(text)
+            continue
+        kind = rng.randrange(4)
+        if kind == 0:
+            form = rng.choice(_AUG_FORMS)
+            out.append(form.format(p=rng.choice(_AUG_PLACES), t=rng.choice(_AUG_TIMES)) + text)
+        elif kind == 1:
+            out.append(f"{rng.choice(_AUG_GREETINGS)} {text}")
+        elif kind == 2:
+            out.append(f"{text} {rng.choice(_AUG_EMOJI) * rng.randint(2, 6)}")
+        else:
+            out.append(f"{rng.choice(_AUG_QUOTES)}\n{text}")
+    return out
 
 
 def block_features(texts: list[str]) -> Blocks:
@@ -245,7 +290,9 @@ def cross_validate(
     }
 
 
-def train(data_dir: Path, out_dir: Path, *, cv: bool = False) -> dict[str, object]:
+def train(
+    data_dir: Path, out_dir: Path, *, cv: bool = False, augment: bool = False
+) -> dict[str, object]:
     t0 = time.time()
     vlsp = load_vlsp(data_dir)
     aivivn = load_aivivn(data_dir)
@@ -261,10 +308,16 @@ def train(data_dir: Path, out_dir: Path, *, cv: bool = False) -> dict[str, objec
         stratify=aivivn.train_labels,
     )
 
-    v_texts, v_y = with_stripped(vlsp.train_texts, vlsp.train_labels)
-    a_texts, a_y = with_stripped(list(a_fit), list(ay_fit))
+    v_train, a_fit, uit_texts, a_cal = list(vlsp.train_texts), list(a_fit), uit_texts, list(a_cal)
+    if augment:
+        rng = random.Random(SEED)
+        v_train, a_fit, uit_texts, a_cal = (
+            with_context(t, rng, AUGMENT_FRACTION) for t in (v_train, a_fit, uit_texts, a_cal)
+        )
+    v_texts, v_y = with_stripped(v_train, vlsp.train_labels)
+    a_texts, a_y = with_stripped(a_fit, list(ay_fit))
     u_texts, u_y = with_stripped(uit_texts, uit_labels)
-    c_texts, c_y = with_stripped(list(a_cal), list(ay_cal))
+    c_texts, c_y = with_stripped(a_cal, list(ay_cal))
     xv, xa, xu, xc = (block_features(t) for t in (v_texts, a_texts, u_texts, c_texts))
     log.info("features: vlsp %s, aivivn %s, uit %s", xv[0].shape, xa[0].shape, xu[0].shape)
 
@@ -347,6 +400,7 @@ def train(data_dir: Path, out_dir: Path, *, cv: bool = False) -> dict[str, objec
             "aivivn2019_calibration": len(a_cal),
             "uit_visd4sa_train_single_polarity": len(uit_texts),
             "diacritics_stripped_copies": True,
+            "context_augmentation_fraction": AUGMENT_FRACTION if augment else 0.0,
         },
         "normalizer": "cxtext.normalize(text, social=True)",
         "hashing": CONFIG.serialize(),
@@ -365,9 +419,15 @@ def main() -> None:
     parser.add_argument(
         "--cv", action="store_true", help="also report the cross-validated selection figures"
     )
+    parser.add_argument(
+        "--augment",
+        action="store_true",
+        help=f"give {AUGMENT_FRACTION:.0%} of the training texts opinion-free context "
+        "(place/time prefixes, greetings, emoji runs, quoted lines)",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    train(args.data_dir, args.out, cv=args.cv)
+    train(args.data_dir, args.out, cv=args.cv, augment=args.augment)
 
 
 if __name__ == "__main__":

@@ -88,6 +88,51 @@ def test_social_summary_figures(store_path: Path) -> None:
         social_summary(store_path, since=datetime(2026, 11, 1))  # type: ignore[arg-type]
 
 
+def test_summary_counts_each_brand_of_a_post_with_its_own_label(tmp_path: Path) -> None:
+    """A comparison post counts positive for the praised brand and negative for the blamed one;
+    records without brand_sentiment (stored before it existed) count as before."""
+    from cxvoc import BrandSentiment
+
+    when = datetime(2026, 11, 3, 12, tzinfo=ICT)
+    per_brand = [
+        [("Viettel", "negative"), ("VNPT", "positive")],
+        [("Viettel", "negative")],
+        [("VNPT", "positive"), ("MobiFone", "neutral")],
+    ]
+    records = [
+        Record(
+            record_id=make_record_id("social", f"b{i}"),
+            source="social",
+            channel="forum",
+            brand=labels[0][0],
+            occurred_at=when,
+            text="x",
+            sentiment=Sentiment(label="negative", score=-0.5),  # the post's: not used here
+            brand_sentiment=[BrandSentiment(brand=b, label=lab, score=0.0) for b, lab in labels],
+        )
+        for i, labels in enumerate(per_brand)
+    ]
+    records.append(  # an older record: its brand and post sentiment
+        Record(
+            record_id=make_record_id("social", "old"),
+            source="social",
+            channel="forum",
+            brand="MobiFone",
+            occurred_at=when,
+            sentiment=Sentiment(label="positive", score=0.5),
+        )
+    )
+    path = tmp_path / "voc.duckdb"
+    with open_store(path) as store:
+        store.upsert(records)
+        s = social_summary(store)
+    got = {b.brand: (b.mentions, b.positive, b.neutral, b.negative) for b in s.brands}
+    assert got == {"Viettel": (2, 0, 0, 2), "VNPT": (2, 2, 0, 0), "MobiFone": (2, 1, 1, 0)}
+    assert s.total_mentions == 6
+    nets = {b.brand: b.net_sentiment for b in s.brands}
+    assert nets == {"Viettel": -100.0, "VNPT": 100.0, "MobiFone": 50.0}
+
+
 def test_summary_cli_table_and_json(store_path: Path) -> None:
     runner = CliRunner()
     res = runner.invoke(app, ["social", "summary", "--store", str(store_path), "--json"])

@@ -295,6 +295,23 @@ def test_pipeline_with_cxtext(tmp_path: Path) -> None:
         (record,) = list(store.iter_records())
     assert "0912" not in record.text and "vinaphone" in record.text
     assert record.sentiment is None or record.sentiment.label in ("negative", "neutral")
+    assert [(b.brand, b.label) for b in record.brand_sentiment] == [("VNPT", "negative")]
+
+
+def test_comparison_post_stores_a_label_per_brand(tmp_path: Path) -> None:
+    crawler = make_crawler(tmp_path, CX_TEXT_OPS="crawlers.textops:cxtext_ops")
+    st = stages(crawler)
+    store_stage = ScoreAndStorePipeline(crawler)
+    store_stage.open_spider()
+    text = "Viettel ở chung cư mình yếu xìu, chuyển qua Vina thì full vạch luôn."
+    store_stage.process_item(run(st, post(1, text)))
+    store_stage.close_spider()
+    with open_store(tmp_path / "voc.duckdb") as store:
+        (record,) = list(store.iter_records())
+    assert [(b.brand, b.label) for b in record.brand_sentiment] == [
+        ("Viettel", "negative"),
+        ("VNPT", "positive"),
+    ]
 
 
 def test_one_invalid_record_does_not_sink_its_batch(tmp_path: Path) -> None:
