@@ -18,7 +18,10 @@ Mechanism (lexicons + clauses + the sentiment model, as :func:`cxtext.aspects`):
    a negative one;
 5. each brand gets the opinion-lexicon score of its clauses (a negation up to two words before
    a polar word flips it; a clause that starts with a contrast word weighs more) blended with the
-   sentiment model on its clauses, as :func:`cxtext.aspects` blends them.
+   sentiment model on its clauses, as :func:`cxtext.aspects` blends them; a brand whose clauses
+   carry no opinion-lexicon word gets the model's score alone, labelled polar only outside a
+   neutral band (``MODEL_NEUTRAL_BAND``): the model reads news items and plain statements as
+   mildly negative, and its argmax alone labelled them so.
 """
 
 from __future__ import annotations
@@ -74,6 +77,12 @@ _LEAVE_WEIGHT = -1.0
 _EMOJI = re.compile(r"(?<!\w)emo_[a-z]+(?!\w)")
 _JOIN_WEIGHT = 0.5
 _AMBIGUOUS_CONTRASTS = frozenset({"còn", "mà"})
+# Without an opinion-lexicon word, the model's score (P(positive) - P(negative)) labels a brand
+# polar only when |score| >= MODEL_NEUTRAL_BAND. A tunable parameter: declared range below,
+# chosen by models/sentiment/tune_brand_band.py on the social development set only
+# (models/sentiment/social_dev.jsonl).
+MODEL_NEUTRAL_BAND = 0.45
+MODEL_NEUTRAL_BAND_RANGE = (0.05, 0.8)
 
 
 @dataclass
@@ -95,6 +104,7 @@ def brand_sentiment(
     opinions: OpinionLexicon | None = None,
     model: SentimentModel | None = None,
     max_chars: int = DEFAULT_MAX_CHARS,
+    neutral_band: float = MODEL_NEUTRAL_BAND,
 ) -> dict[str, Sentiment]:
     """The sentiment of ``text`` towards each brand it names, in order of first mention.
 
@@ -102,10 +112,17 @@ def brand_sentiment(
     "Viettel ở chung cư mình yếu xìu, chuyển qua Vina thì full vạch luôn". A text that names no
     brand gives ``{}``. ``lexicon`` is a :class:`cxtext.BrandLexicon` (default: the packaged
     telecom/utility lexicon); ``opinions`` the opinion lexicon of :func:`cxtext.aspects`.
+    ``neutral_band``: where no opinion-lexicon word fires, the model's score must reach
+    ``±neutral_band`` for a polar label (a tunable parameter, range ``MODEL_NEUTRAL_BAND_RANGE``).
     Bad input raises :class:`cxtext.TextInputError`.
     """
     return brand_sentiment_batch(
-        [text], lexicon=lexicon, opinions=opinions, model=model, max_chars=max_chars
+        [text],
+        lexicon=lexicon,
+        opinions=opinions,
+        model=model,
+        max_chars=max_chars,
+        neutral_band=neutral_band,
     )[0]
 
 
@@ -116,8 +133,12 @@ def brand_sentiment_batch(
     opinions: OpinionLexicon | None = None,
     model: SentimentModel | None = None,
     max_chars: int = DEFAULT_MAX_CHARS,
+    neutral_band: float = MODEL_NEUTRAL_BAND,
 ) -> list[dict[str, Sentiment]]:
     """:func:`brand_sentiment` of each text, in order (one model call for the whole batch)."""
+    low, high = MODEL_NEUTRAL_BAND_RANGE
+    if not low <= neutral_band <= high:
+        raise TextInputError(f"neutral_band={neutral_band!r} is outside its range [{low}, {high}]")
     if isinstance(texts, str | bytes):
         raise TextInputError(
             f"texts={texts[:40]!r} is a single {type(texts).__name__}: pass a list of texts, "
@@ -141,19 +162,19 @@ def brand_sentiment_batch(
                 lex = math.tanh(1.5 * sum(polar))
                 score = LEXICON_SHARE * lex + (1 - LEXICON_SHARE) * said.score
                 label = _label(score)
-            else:  # the lexicon says nothing: the model's own decision
+            else:  # the lexicon says nothing: the model's score, outside the neutral band
                 score = said.score
-                label = said.label
+                label = _label(score, neutral_band)
             score = max(-1.0, min(1.0, score))
             result[name] = Sentiment(label, round(score, 4))
         out.append(result)
     return out
 
 
-def _label(score: float) -> str:
-    if score >= POLAR_THRESHOLD:
+def _label(score: float, threshold: float = POLAR_THRESHOLD) -> str:
+    if score >= threshold:
         return "positive"
-    if score <= -POLAR_THRESHOLD:
+    if score <= -threshold:
         return "negative"
     return "neutral"
 

@@ -74,6 +74,28 @@ def test_context_before_the_post_is_ignored(prefix: str, text: str, label: str) 
     assert result == next(iter(brand_sentiment(text).values()))
 
 
+@pytest.mark.parametrize(
+    ("text", "brands"),
+    [
+        ("Điện lực Cầu Giấy thông báo lịch ghi chỉ số công tơ tháng này.", ["EVN"]),
+        ("Viettel và VNPT cùng tham gia đấu giá tần số 5G đợt này.", ["Viettel", "VNPT"]),
+    ],
+)
+def test_news_without_opinion_words_is_neutral(text: str, brands: list[str]) -> None:
+    """No opinion-lexicon word: the model's mildly negative reading of a news item stays inside
+    the neutral band; with the band at the bottom of its range the same reading is negative."""
+    low, _ = cxtext.targeted.MODEL_NEUTRAL_BAND_RANGE
+    found = brand_sentiment(text)
+    assert list(found) == brands
+    for result in found.values():
+        assert result.label == "neutral"
+        assert -cxtext.targeted.MODEL_NEUTRAL_BAND < result.score <= -low
+    narrow = brand_sentiment(text, neutral_band=low)
+    assert {s.label for s in narrow.values()} == {"negative"}
+    with pytest.raises(TextInputError, match="neutral_band"):
+        brand_sentiment(text, neutral_band=0.95)
+
+
 def test_scores_batch_and_bad_input() -> None:
     texts = ["Vina chậm như rùa", "", "hôm nay trời đẹp", "Mobi sóng khỏe"]
     batch = brand_sentiment_batch(texts)
