@@ -134,4 +134,5 @@ def test_public_api_is_listed() -> None:
         "spikes",
         "report",
         "annotations",
+        "touchmap",
     }
