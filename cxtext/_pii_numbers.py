@@ -1,0 +1,343 @@
+"""The number side of PII masking: phones, ID and account numbers, written or spoken.
+
+One linear pass: every digit run (``0912``) and every Vietnamese digit word (``không``,
+``chín``, ``mốt``, ``lăm``, ``tư``…, with or without diacritics) is a token; tokens that follow
+each other with only a short separator between them (a space, ``.``, ``-``, ``. ``, ``) (``…)
+form a chain; inside a chain, windows of consecutive tokens holding at most 19 digits are
+classified by their digits, the longest window of the most specific kind winning (phone, then
+ID, then account). No regex backtracks over more than one token, so time grows linearly with
+the text. The policy (what is masked and what is kept) is in :mod:`cxtext.pii`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import NamedTuple
+
+__all__ = ["find_numbers"]
+
+_MAX_DIGITS = 19  # longest account or card number
+_DIGIT_WORDS = {
+    "không": "0", "khong": "0", "linh": "0", "lẻ": "0", "le": "0",
+    "một": "1", "mot": "1", "mốt": "1",
+    "hai": "2",
+    "ba": "3",
+    "bốn": "4", "bon": "4", "tư": "4", "tu": "4",
+    "năm": "5", "nam": "5", "lăm": "5", "lam": "5", "nhăm": "5", "nham": "5",
+    "sáu": "6", "sau": "6",
+    "bảy": "7", "bẩy": "7", "bay": "7",
+    "tám": "8", "tam": "8",
+    "chín": "9", "chin": "9",
+}  # fmt: skip
+_TENS = {"mười", "mươi", "muoi"}
+_HUNDREDS = {"trăm", "tram"}
+_WORDS = sorted([*_DIGIT_WORDS, *_TENS, *_HUNDREDS], key=len, reverse=True)
+_LETTER = r"[^\W\d_]"
+# a digit run, possibly with x or * standing for hidden digits (09x2 345 678); or a digit word
+_HIDDEN = r"\d+(?:[xX*]+\d+)*(?:[xX*]+(?!" + _LETTER + r"))?|(?<=\d[ .\-])[xX*]+\d[\dxX*]*"
+_TOKEN = re.compile(
+    _HIDDEN + r"|(?<!" + _LETTER + r")(?:" + "|".join(_WORDS) + r")(?!" + _LETTER + ")",
+    re.IGNORECASE,
+)
+_JOIN_CHARS = frozenset(" .-()")
+_CURRENCY_AFTER = re.compile(
+    r"\s?(?:đ|đồng|dong|vnd|vnđ|usd|\$|k|tr|triệu|trieu|nghìn|nghin|ngàn|ngan|tỷ|tỉ|ty)"
+    r"(?![^\W\d_])",
+    re.IGNORECASE,
+)
+# words before a number that make it an order, shipment or transaction code, not a person's
+_ORDER_CUES = (
+    "mã đơn", "ma don", "đơn hàng", "don hang", "vận đơn", "van don", "mã gd", "ma gd",
+    "giao dịch", "giao dich", "order", "tracking", "mã tra cứu", "ma tra cuu", "hóa đơn",
+    "hoa don", "mvđ", "mã vđ", "booking", "mã đặt", "ma dat", "mã kiện", "ma kien",
+)  # fmt: skip
+# words before an 8- or 9-digit number that make it a bank account
+_ACCOUNT_CUES = (
+    "stk", "tk", "tài khoản", "tai khoan", "account", "acc", "a/c", "số thẻ", "so the",
+)  # fmt: skip
+_CUE_WINDOW = 30
+_HOTLINE_PREFIXES = ("1800", "1900")
+
+
+class _Tok(NamedTuple):
+    start: int
+    end: int
+    raw: str  # lower-cased text of the token
+    word: bool
+
+
+def find_numbers(text: str) -> Iterator[tuple[str, int, int]]:
+    """``(kind, start, end)`` of each phone, ID or account number in ``text``, in order."""
+    pattern = _TOKEN if has_spoken_digits(text) else _DIGITS_ONLY
+    chain: list[_Tok] = []
+    for m in pattern.finditer(text):
+        raw = m.group()
+        tok = _Tok(m.start(), m.end(), raw.lower(), raw[0] not in "0123456789xX*")
+        if chain and not _joins(text, chain[-1], tok):
+            yield from _scan_chain(text, chain)
+            chain = []
+        chain.append(tok)
+    if chain:
+        yield from _scan_chain(text, chain)
+
+
+_DIGITS_ONLY = re.compile(_HIDDEN)
+
+
+_WORD_SET = frozenset(
+    c + p for w in _WORDS for c in (w, w.capitalize(), w.upper()) for p in ("", ",", ".")
+)
+_MIN_SPOKEN_RUN = b"\x01" * 6  # the fewest number words in a row worth a closer look
+
+
+def has_spoken_digits(text: str) -> bool:
+    """Whether ``text`` holds a run of 6 or more number words (the cheap gate of the word scan:
+    the words are looked up in a set and the run found in a bytes string, all in C)."""
+    if len(text) < 17:
+        return False
+    flags = bytes(map(_WORD_SET.__contains__, text.split()))
+    return _MIN_SPOKEN_RUN in flags
+
+
+def _joins(text: str, a: _Tok, b: _Tok) -> bool:
+    gap = text[a.end : b.start]
+    if a.word or b.word:  # spoken digits: words, or words and digits, apart by a space or ", "
+        return 0 < len(gap) <= 2 and gap.strip(" ,") == "" and gap.count(",") <= 1
+    if len(gap) > 3 or not set(gap) <= _JOIN_CHARS:
+        return False
+    return gap.count(".") + gap.count("-") <= 1 and gap.count("(") <= 1 and gap.count(")") <= 1
+
+
+def _digits(chain: list[_Tok]) -> list[str]:
+    """The digits each token stands for (``mươi``, ``mười`` and ``trăm`` read in context)."""
+    out: list[str] = []
+    n = len(chain)
+    # the next word in the same group (a comma ends a group: "bốn mươi, một trăm")
+    nxt_of = [
+        chain[k + 1].raw
+        if k + 1 < n and chain[k + 1].word and chain[k].end == chain[k + 1].start - 1
+        else None
+        for k in range(n)
+    ]
+    for k, tok in enumerate(chain):
+        if not tok.word:
+            out.append(tok.raw)
+            continue
+        nxt = nxt_of[k]
+        nxt_is_digit = nxt in _DIGIT_WORDS
+        if tok.raw in _TENS:
+            prev_digit = k > 0 and chain[k - 1].raw in _DIGIT_WORDS
+            if tok.raw == "mười" or (tok.raw == "muoi" and not prev_digit):
+                out.append("1" if nxt_is_digit else "10")  # mười hai = 12, mười = 10
+            else:
+                out.append("" if nxt_is_digit else "0")  # bốn mươi lăm = 45, bốn mươi = 40
+        elif tok.raw in _HUNDREDS:
+            after = nxt_of[k + 1] if nxt is not None else None
+            if nxt in ("linh", "lẻ", "le", "mười") or (nxt_is_digit and after in _TENS):
+                out.append("")  # trăm linh năm = 05, trăm mười = 1x, trăm bốn mươi = 4x
+            else:
+                out.append("00")
+        else:
+            out.append(_DIGIT_WORDS[tok.raw])
+    return out
+
+
+def _scan_chain(text: str, chain: list[_Tok]) -> Iterator[tuple[str, int, int]]:
+    if len(chain) == 1:
+        start, end, raw, word = chain[0]
+        if word or end - start < 7:
+            return
+        if end - start == 7 and _is_passport(text, start, end):
+            yield "id", start - 1, end
+            return
+    digits = _digits(chain)
+    if sum(len(d) for d in digits) < 8:
+        return
+    thousands = _thousands_end(text, chain)
+    sizes = [len(t.raw) for t in chain]
+    gaps = [text[chain[k].end : chain[k + 1].start] for k in range(len(chain) - 1)]
+    i, n = 0, len(chain)
+    while i < n:
+        best: tuple[int, int] | None = None  # (priority, j)
+        total = ""
+        shape = _Shape()
+        for j in range(i, n):
+            total += digits[j]
+            if len(total) > _MAX_DIGITS + 4:  # 0084 + a number
+                break
+            shape.add(chain[j], sizes[j], gaps[j - 1] if j > i else None)
+            if j > i and shape.min_size < 2 and not shape.spoken and total[0] not in "08":
+                break  # single digits apart: only a phone or a grouped CCCD (both lead 0 or 84)
+            if len(total) < 8:
+                continue
+            prio = _classify(text, chain, i, j, total, shape, j <= thousands)
+            # the longest window wins, except that an account (the loose catch-all) never
+            # beats a phone: "0912 345 678 2024" is a phone and a year
+            if prio and (best is None or prio != 1 or best[0] == 1):
+                best = (prio, j)
+        if best is None:
+            i += 1
+            continue
+        prio, j = best
+        start, end = _span(text, chain[i].start, chain[j].end)
+        yield _KINDS[prio], start, end
+        i = j + 1
+
+
+class _Shape:
+    """How the tokens of a window are grouped, kept up to date as the window grows."""
+
+    __slots__ = ("count", "spoken", "first_size", "min_size", "max_size", "gap", "same_gaps",
+                 "thousands", "years")  # fmt: skip
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.spoken = False
+        self.first_size = self.min_size = self.max_size = 0
+        self.gap: str | None = None
+        self.same_gaps = self.thousands = self.years = True
+
+    def add(self, tok: _Tok, size: int, gap: str | None) -> None:
+        self.count += 1
+        self.spoken = self.spoken or tok.word
+        if self.count == 1:
+            self.first_size = self.min_size = self.max_size = size
+            self.thousands = size <= 3 and tok.raw[0] != "0"
+        else:
+            self.min_size = min(self.min_size, size)
+            self.max_size = max(self.max_size, size)
+            self.thousands = self.thousands and size == 3
+            if self.gap is None:
+                self.gap = gap
+            elif gap != self.gap:
+                self.same_gaps = False
+        self.years = self.years and size == 4 and tok.raw[:2] in ("19", "20")
+
+
+_KINDS = {3: "phone", 2: "id", 1: "account"}
+
+
+def _span(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen to a leading ``+``, ``(+`` or ``(`` and the ``)`` that closes it."""
+    if start and text[start - 1] == "+":
+        start -= 1
+    if start and text[start - 1] == "(":
+        start -= 1
+    piece = text[start:end]
+    if piece.count("(") > piece.count(")") and text[end : end + 1] == ")":
+        end += 1
+    return start, end
+
+
+def _thousands_end(text: str, chain: list[_Tok]) -> int:
+    """Index of the last token of a number grouped by thousands from the chain's start
+    (``1.000.000.000``, ``2 000 000``), or -1."""
+    first = chain[0]
+    if first.word or len(first.raw) > 3 or first.raw[0] == "0" or len(chain) < 2:
+        return -1
+    gap = text[first.end : chain[1].start]
+    k = 0
+    while (
+        k + 1 < len(chain)
+        and len(chain[k + 1].raw) == 3
+        and chain[k + 1].raw.isdigit()
+        and text[chain[k].end : chain[k + 1].start] == gap
+    ):
+        k += 1
+    return k if k >= 1 else -1
+
+
+def _classify(
+    text: str, chain: list[_Tok], i: int, j: int, digits: str, shape: _Shape, thousands: bool
+) -> int:
+    """3 phone, 2 ID, 1 account, 0 none, for the tokens ``chain[i..j]`` reading ``digits``
+    (``thousands``: the window lies in a number grouped by thousands)."""
+    n = len(digits)
+    fs, le = chain[i].start, chain[j].end
+    before = text[fs - 1] if fs else ""
+    if digits[0] == "0" or digits[:2] == "84":
+        plus = before == "+" or (before == "(" and text[fs - 2 : fs] == "(+")
+        if _is_phone(digits, plus or before == "(") and (
+            digits[0] == "0" or plus or _CURRENCY_AFTER.match(text, le) is None
+        ):
+            return 3
+    # what the digits and their grouping allow, before any look at the context
+    grouped = shape.count > 1 and not shape.spoken
+    if grouped and (shape.thousands or shape.years or shape.max_size > 6):
+        return 0  # 1.000.000.000, 192.168.100.100, 2019 2020 2021, "0912345678 12"
+    if (n == 12 and (not grouped or digits[0] == "0")) or (n == 9 and not grouped):
+        kind = 2  # CCCD (province codes start with 0 when grouped) or CMND
+    elif shape.spoken or n > _MAX_DIGITS:
+        return 0
+    elif n <= 9:
+        kind = -1  # an account only after an account word
+    elif digits.startswith(_HOTLINE_PREFIXES) and n == 10 or n == 14 and _is_timestamp(digits):
+        return 0
+    elif not grouped or (shape.same_gaps and shape.min_size >= 2):
+        kind = 1
+    else:
+        return 0
+    # the context
+    if thousands or "x" in digits or "*" in digits:
+        return 0
+    after = text[le] if le < len(text) else ""
+    if (before and before in "/,") or (after and after in "/:"):
+        return 0
+    if after == "," and text[le + 1 : le + 2].isdigit():
+        return 0  # a decimal: 123456789,5
+    currency = _CURRENCY_AFTER.match(text, le) is not None
+    if (currency and digits[0] != "0") or before.isalpha() or (after.isalpha() and not currency):
+        return 0  # a price, or a code glued to letters (SP123456789)
+    window = text[max(0, fs - _CUE_WINDOW) : fs].lower()
+    if any(cue in window for cue in _ORDER_CUES):
+        return 0
+    if kind == -1:
+        return 1 if _has_cue(window, _ACCOUNT_CUES) else 0
+    return kind
+
+
+def _has_cue(window: str, cues: tuple[str, ...]) -> bool:
+    for cue in cues:
+        k = window.rfind(cue)
+        if k >= 0 and (k == 0 or not window[k - 1].isalpha()):
+            end = k + len(cue)
+            if end == len(window) or not window[end].isalpha():
+                return True
+    return False
+
+
+def _is_phone(d: str, cc_hint: bool) -> bool:
+    if "x" in d[:2] or "*" in d[:2]:
+        return False
+    if d.startswith("0084"):
+        rest = d[4:]
+    elif d.startswith("84") and (cc_hint or len(d) in (11, 12)):
+        rest = d[2:]
+    else:
+        n = len(d)
+        if d[0] != "0":
+            return False
+        return (
+            (n == 10 and d[1] in "35789")
+            or (n == 11 and d[1] == "1" and d[2] in "2689")
+            or (n == 11 and d[1] == "2")
+        )
+    if rest.startswith("0"):
+        rest = rest[1:]
+    return (len(rest) == 9 and rest[0] in "35789") or (len(rest) == 10 and rest[0] == "2")
+
+
+def _is_timestamp(d: str) -> bool:
+    """``YYYYMMDDhhmmss`` with a plausible year and valid fields."""
+    y, mo, day, h, mi, s = (int(d[a:b]) for a, b in ((0, 4), (4, 6), (6, 8), (8, 10), (10, 12), (12, 14)))  # fmt: skip
+    return 1990 <= y <= 2099 and 1 <= mo <= 12 and 1 <= day <= 31 and h < 24 and mi < 60 and s < 60
+
+
+def _is_passport(text: str, start: int, end: int) -> bool:
+    """One capital letter and 7 digits standing alone: ``B1234567``."""
+    if start == 0 or not ("A" <= text[start - 1] <= "Z"):
+        return False
+    if start >= 2 and (text[start - 2].isalnum() or text[start - 2] == "_"):
+        return False
+    return end == len(text) or not (text[end].isalnum() or text[end] == "_")
