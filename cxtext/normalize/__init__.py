@@ -58,8 +58,11 @@ _SCHEME_URL = re.compile(r"(?:https?://|www\.)\S*[^\s.,!?;:)\]\"']", re.IGNORECA
 _DOMAIN_TAIL = re.compile(
     rf"\.(?:{_TLDS})(?:\.[a-z]{{2}})?(?![\w-])(?:/\S*[^\s.,!?;:)\]\"'])?", re.IGNORECASE
 )
+_MAX_DOMAIN = 253
 _LABEL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# starts only where a run of address characters starts, and the run is taken whole
+# (possessive): each character is read once, however the match ends
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]++@[\w-]++(?:\.[\w-]++)+")
 _MENTION = re.compile(r"(?<![\w@])@\w+")
 _PICTOGRAPH = re.compile(
     "[\U0001f000-\U0001faff\u2600-\u27bf\u2b50\u2b55\u2764\u2763\u263a\u2639\u2705\u274c]"
@@ -243,10 +246,21 @@ def _replace_domains(text: str) -> str:
     """``viettel.com.vn/abc`` → `` tok_url `` for each bare domain name in ``text``."""
     parts: list[str] = []
     last = 0
+    seen, seen_run = -1, -1  # the last position extended from and where its run began
     for match in _DOMAIN_TAIL.finditer(text):
         start = match.start()
-        while start > last and text[start - 1] in _LABEL_CHARS:
-            start -= 1
+        # each character is read once: a run reaching the last scanned position goes on to
+        # where that position's run began
+        floor = max(last, seen)
+        k = start
+        while k > floor and text[k - 1] in _LABEL_CHARS:
+            k -= 1
+        if k == seen and seen > last:
+            k = max(seen_run, last)
+        seen, seen_run = start, k
+        if match.start() - k > _MAX_DOMAIN:
+            continue  # no domain name is that long
+        start = k
         if start == match.start() or text[start] in ".-":
             continue
         if start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
