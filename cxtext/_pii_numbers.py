@@ -41,6 +41,9 @@ _TOKEN = re.compile(
     re.IGNORECASE,
 )
 _JOIN_CHARS = frozenset(" .-()")
+# the cheap gate of the written scan: 7 or more characters of digits and separators between
+# two digits (every phone, ID, account and passport number has one; most texts have none)
+_WRITTEN_CANDIDATE = re.compile(r"\d[\d .\-()xX*]{5,}\d")
 _CURRENCY_AFTER = re.compile(
     r"\s?(?:đ|đồng|dong|vnd|vnđ|usd|\$|k|tr|triệu|trieu|nghìn|nghin|ngàn|ngan|tỷ|tỉ|ty)"
     r"(?![^\W\d_])",
@@ -69,7 +72,12 @@ class _Tok(NamedTuple):
 
 def find_numbers(text: str) -> Iterator[tuple[str, int, int]]:
     """``(kind, start, end)`` of each phone, ID or account number in ``text``, in order."""
-    pattern = _TOKEN if has_spoken_digits(text) else _DIGITS_ONLY
+    if has_spoken_digits(text):
+        pattern = _TOKEN
+    elif _WRITTEN_CANDIDATE.search(text) is not None:
+        pattern = _DIGITS_ONLY
+    else:
+        return
     chain: list[_Tok] = []
     for m in pattern.finditer(text):
         raw = m.group()

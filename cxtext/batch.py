@@ -257,7 +257,8 @@ def _not_in(encoding: str) -> str:
     if codecs.lookup(encoding).name == "utf-8":
         return (
             "bytes that are not UTF-8; if the file is Windows-1258 pass --encoding cp1258 "
-            "(encoding='cp1258')"
+            "(encoding='cp1258'); VNI files must first be converted to Unicode (e.g. Unikey's "
+            "converter)"
         )
     return f"bytes that are not valid {encoding}"
 
