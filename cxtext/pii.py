@@ -69,41 +69,11 @@ _AT = re.compile(r"@| @ | ?[(\[{] ?at ?[)\]}] ?| a c[òo]ng ", re.IGNORECASE)
 _AT_HINT = re.compile(r"@|at ?[)\]}]|c[òo]ng", re.IGNORECASE)
 _LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]{0,62}")
 _DOT = re.compile(r" ?(?:\.|[(\[] ?(?:dot|\.) ?[)\]]|chấm|cham|dot) ?", re.IGNORECASE)
-_KNOWN_TLDS = frozenset(
-    [
-        "com",
-        "vn",
-        "net",
-        "org",
-        "edu",
-        "gov",
-        "info",
-        "biz",
-        "io",
-        "co",
-        "me",
-        "app",
-        "asia",
-        "dev",
-        "ai",
-        "us",
-        "uk",
-        "jp",
-        "kr",
-        "cn",
-        "sg",
-        "au",
-        "de",
-        "fr",
-        "xyz",
-        "online",
-        "site",
-        "store",
-        "tech",
-        "email",
-        "cloud",
-    ]
-)
+_KNOWN_TLDS = frozenset((
+    "com", "vn", "net", "org", "edu", "gov", "info", "biz", "io", "co", "me", "app", "asia",
+    "dev", "ai", "us", "uk", "jp", "kr", "cn", "sg", "au", "de", "fr", "xyz", "online", "site",
+    "store", "tech", "email", "cloud",
+))  # fmt: skip
 _MAX_LOCAL = 64
 _MAX_LABELS = 8
 
