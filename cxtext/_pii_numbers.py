@@ -42,7 +42,7 @@ _TOKEN = re.compile(
 )
 _JOIN_CHARS = frozenset(" .-()")
 # the cheap gate of the written scan: 7 or more characters of digits and separators between
-# two digits (every phone, ID, account and passport number has one; most texts have none)
+# two digits (every phone, ID, account and passport number has them; most texts have none)
 _WRITTEN_CANDIDATE = re.compile(r"\d[\d .\-()xX*]{5,}\d")
 _CURRENCY_AFTER = re.compile(
     r"\s?(?:đ|đồng|dong|vnd|vnđ|usd|\$|k|tr|triệu|trieu|nghìn|nghin|ngàn|ngan|tỷ|tỉ|ty)"

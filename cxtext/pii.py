@@ -64,9 +64,10 @@ PiiKind = Literal["email", "phone", "id", "account"]
 PII_KINDS: tuple[PiiKind, ...] = ("email", "phone", "id", "account")
 _TOKENS = {"email": "[EMAIL]", "phone": "[PHONE]", "id": "[ID]", "account": "[ACCOUNT]"}
 
-# the @ of an e-mail: plain, spaced, bracketed (at) or spoken (a còng)
-_AT = re.compile(r"@| @ | ?[(\[{] ?at ?[)\]}] ?| a c[òo]ng ", re.IGNORECASE)
-_AT_HINT = re.compile(r"@|at ?[)\]}]|c[òo]ng", re.IGNORECASE)
+# the @ of an e-mail written out: bracketed (at) or spoken (a còng); a plain or spaced @ is
+# found with str.find
+_AT_WORDS = re.compile(r" ?[(\[{] ?at ?[)\]}] ?| a c[òo]ng ", re.IGNORECASE)
+_AT_WORDS_HINT = re.compile(r"at ?[)\]}]|c[òo]ng", re.IGNORECASE)
 _LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]{0,62}")
 _DOT = re.compile(r" ?(?:\.|[(\[] ?(?:dot|\.) ?[)\]]|chấm|cham|dot) ?", re.IGNORECASE)
 _KNOWN_TLDS = frozenset((
@@ -200,11 +201,11 @@ def mask_pii_segments(
 def _emails(text: str) -> list[tuple[int, int]]:
     """Spans of the e-mail addresses in ``text`` (plain and obfuscated)."""
     found: list[tuple[int, int]] = []
-    if _AT_HINT.search(text) is None:
+    ats = _at_signs(text)
+    if not ats:
         return found
     last_end = 0
-    for m in _AT.finditer(text):
-        at_start = m.start()
+    for at_start, at_end, obfuscated in ats:
         if at_start < last_end:
             continue
         k = at_start
@@ -215,10 +216,26 @@ def _emails(text: str) -> list[tuple[int, int]]:
             k += 1
         if k == at_start:
             continue
-        end = _domain_end(text, m.end(), obfuscated=m.group() != "@")
+        end = _domain_end(text, at_end, obfuscated=obfuscated)
         if end is not None:
             found.append((k, end))
             last_end = end
+    return found
+
+
+def _at_signs(text: str) -> list[tuple[int, int, bool]]:
+    """``(start, end, obfuscated)`` of each written ``@`` (``@``, `` @ ``, ``(at)``, ``a còng``)."""
+    found: list[tuple[int, int, bool]] = []
+    k = text.find("@")
+    while k >= 0:
+        if 0 < k < len(text) - 1 and text[k - 1] == " " and text[k + 1] == " ":
+            found.append((k - 1, k + 2, True))
+        else:
+            found.append((k, k + 1, False))
+        k = text.find("@", k + 1)
+    if _AT_WORDS_HINT.search(text) is not None:
+        found += [(m.start(), m.end(), True) for m in _AT_WORDS.finditer(text)]
+        found.sort()
     return found
 
 
