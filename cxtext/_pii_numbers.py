@@ -11,6 +11,7 @@ the text. The policy (what is masked and what is kept) is in :mod:`cxtext.pii`.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from typing import NamedTuple
@@ -73,24 +74,70 @@ class _Tok(NamedTuple):
 def find_numbers(text: str) -> Iterator[tuple[str, int, int]]:
     """``(kind, start, end)`` of each phone, ID or account number in ``text``, in order."""
     if has_spoken_digits(text):
-        pattern = _TOKEN
+        pattern, chains, written = _TOKEN, _CHAINS_SPOKEN, False
     elif _WRITTEN_CANDIDATE.search(text) is not None:
-        pattern = _DIGITS_ONLY
+        pattern, chains, written = _DIGITS_ONLY, _CHAINS_WRITTEN, True
     else:
         return
-    chain: list[_Tok] = []
-    for m in pattern.finditer(text):
-        raw = m.group()
-        tok = _Tok(m.start(), m.end(), raw.lower(), raw[0] not in "0123456789xX*")
-        if chain and not _joins(text, chain[-1], tok):
-            yield from _scan_chain(text, chain)
-            chain = []
-        chain.append(tok)
-    if chain:
+    memo: dict[tuple[str, int, int, int], _Step] = {}
+    for c in chains.finditer(text):  # the chains are found in C; most are short and skipped
+        cs, ce = c.span()
+        if ce - cs < 7:  # under 7 characters: fewer than 8 digits and no passport
+            continue
+        if ce - cs > _LONG_CHAIN:
+            yield from _scan_long_chain(text, pattern, cs, ce, written, memo)
+            continue
+        chain: list[_Tok] = []
+        for m in pattern.finditer(text, cs):
+            if m.start() >= ce:
+                break
+            raw = m.group()
+            chain.append(_Tok(m.start(), m.end(), raw.lower(), raw[0] not in "0123456789xX*"))
         yield from _scan_chain(text, chain)
 
 
 _DIGITS_ONLY = re.compile(_HIDDEN)
+
+
+def _written_gaps() -> str:
+    """A pattern for every gap that joins two digit runs (see :func:`_joins`): one character,
+    then the valid pairs and triples (shortest first: most gaps are one space)."""
+    gaps = [
+        "".join(g)
+        for n in (2, 3)
+        for g in itertools.product(" .-()", repeat=n)
+        if g.count(".") + g.count("-") <= 1 and g.count("(") <= 1 and g.count(")") <= 1
+    ]
+    return r"(?:[ .\-()]|" + "|".join(re.escape(g) for g in gaps) + ")"
+
+
+_DIGIT_GAP = _written_gaps()
+_WORD_GAP = "(?:  | ,|, | |,)"  # beside a spoken digit: 1 or 2 of space and one comma at most
+_D = "(?>" + _HIDDEN + ")"
+_W = (
+    "(?>(?=["
+    + "".join(sorted({w[0] for w in _WORDS}))
+    + "])(?<!"
+    + _LETTER
+    + r")(?:"
+    + "|".join(_WORDS)
+    + r")(?!"
+    + _LETTER
+    + "))"
+)
+# a whole chain as one match: the same tokens and the same joins as the loop in _scan_chain's
+# callers used to find one token at a time (a token that ends in a digit, x or * is a digit
+# run; every digit word ends in another letter)
+_CHAINS_WRITTEN = re.compile(_D + "(?:" + _DIGIT_GAP + _D + ")*")
+_CHAINS_SPOKEN = re.compile(
+    f"(?:{_W}|{_D})(?:(?<![\\dxX*]){_WORD_GAP}(?:{_W}|{_D})"
+    f"|(?<=[\\dxX*])(?:{_WORD_GAP}{_W}|{_DIGIT_GAP}{_D}))*",
+    re.IGNORECASE,
+)
+# in a written chain, the tokens that can start a number: a single digit other than 0 and 8
+# cannot (a window of single digits must lead with 0 or 84, see _best)
+_WRITTEN_START = re.compile(r"(?<![\dxX*])(?:[08]|[\dxX*]{2})")
+_LONG_CHAIN = 256  # chains longer than this (in characters) are scanned lazily, see below
 
 
 _WORD_SET = frozenset(
@@ -167,23 +214,7 @@ def _scan_chain(text: str, chain: list[_Tok]) -> Iterator[tuple[str, int, int]]:
     gaps = [text[chain[k].end : chain[k + 1].start] for k in range(len(chain) - 1)]
     i, n = 0, len(chain)
     while i < n:
-        best: tuple[int, int] | None = None  # (priority, j)
-        total = ""
-        shape = _Shape()
-        for j in range(i, n):
-            total += digits[j]
-            if len(total) > _MAX_DIGITS + 4:  # 0084 + a number
-                break
-            shape.add(chain[j], sizes[j], gaps[j - 1] if j > i else None)
-            if j > i and shape.min_size < 2 and not shape.spoken and total[0] not in "08":
-                break  # single digits apart: only a phone or a grouped CCCD (both lead 0 or 84)
-            if len(total) < 8:
-                continue
-            prio = _classify(text, chain, i, j, total, shape, j <= thousands)
-            # the longest window wins, except that an account (the loose catch-all) never
-            # beats a phone: "0912 345 678 2024" is a phone and a year
-            if prio and (best is None or prio != 1 or best[0] == 1):
-                best = (prio, j)
+        best = _best(text, chain, digits, sizes, gaps, i, thousands)
         if best is None:
             i += 1
             continue
@@ -191,6 +222,140 @@ def _scan_chain(text: str, chain: list[_Tok]) -> Iterator[tuple[str, int, int]]:
         start, end = _span(text, chain[i].start, chain[j].end)
         yield _KINDS[prio], start, end
         i = j + 1
+
+
+def _best(
+    text: str,
+    chain: list[_Tok],
+    digits: list[str],
+    sizes: list[int],
+    gaps: list[str],
+    i: int,
+    thousands: int,
+) -> tuple[int, int] | None:
+    """``(priority, j)`` of the best window ``chain[i..j]`` that starts at token ``i``, or None:
+    the longest window of the most specific kind."""
+    best: tuple[int, int] | None = None  # (priority, j)
+    total = ""
+    shape = _Shape()
+    for j in range(i, len(chain)):
+        total += digits[j]
+        if len(total) > _MAX_DIGITS + 4:  # 0084 + a number
+            break
+        shape.add(chain[j], sizes[j], gaps[j - 1] if j > i else None)
+        if j > i and shape.min_size < 2 and not shape.spoken and total[0] not in "08":
+            break  # single digits apart: only a phone or a grouped CCCD (both lead 0 or 84)
+        if len(total) < 8:
+            continue
+        prio = _classify(text, chain, i, j, total, shape, j <= thousands)
+        # the longest window wins, except that an account (the loose catch-all) never
+        # beats a phone: "0912 345 678 2024" is a phone and a year
+        if prio and (best is None or prio != 1 or best[0] == 1):
+            best = (prio, j)
+    return best
+
+
+# One step of the scan of a long chain, relative to the token it starts at: the kind and span
+# of the number found there (kind None: none), and where the next token to try starts (None:
+# the chain ends).
+_Step = tuple[str | None, int, int, int | None]
+_BEFORE = _CUE_WINDOW  # what a step reads before its first token...
+_AFTER = 420  # ...and after it: 23 digits of spoken words, their gaps, the words after
+
+
+def _scan_long_chain(
+    text: str,
+    pattern: re.Pattern[str],
+    cs: int,
+    ce: int,
+    written: bool,
+    memo: dict[tuple[str, int, int, int], _Step],
+) -> Iterator[tuple[str, int, int]]:
+    """The numbers in the chain ``text[cs:ce]``, as :func:`_scan_chain` finds them, without
+    reading its tokens one by one: each step depends only on the text from ``_BEFORE``
+    characters before its first token to ``_AFTER`` characters after it, on where the chain
+    ends and on how far a number grouped by thousands runs (all in the key of ``memo``), so a
+    step seen before is not computed again; in a written chain, single digits that cannot start
+    a number are skipped by a regex. Adversarial inputs (``'09.'*33333``) repeat a few steps."""
+    thousands_end = _thousands_pos(text, pattern, cs, ce)
+    pos: int | None = cs
+    while pos is not None:
+        if written:
+            m = _WRITTEN_START.search(text, pos, ce)
+            if m is None:
+                return
+            pos = m.start()
+        lo = max(0, pos - _BEFORE)
+        reach = thousands_end - pos
+        key = (
+            text[lo : pos + _AFTER],
+            pos - lo,
+            min(ce - pos, _AFTER + 1),
+            -1 if reach < 0 else min(reach, _AFTER + 1),
+        )
+        step = memo.get(key)
+        if step is None:
+            step = memo[key] = _step(text, pattern, cs, ce, pos, thousands_end)
+        kind, a, b, nxt = step
+        if kind is not None:
+            yield kind, pos + a, pos + b
+        pos = None if nxt is None else pos + nxt
+
+
+def _step(
+    text: str, pattern: re.Pattern[str], cs: int, ce: int, pos: int, thousands_end: int
+) -> _Step:
+    """One step of :func:`_scan_chain` at the token that starts at ``pos`` (see
+    :func:`_scan_long_chain`)."""
+    chain: list[_Tok] = []
+    if pos > cs:  # the token before (a spoken "mươi" reads it)
+        gap = text[max(cs, pos - 3) : pos]
+        k = q = pos - len(gap) + len(gap.rstrip(" ,.-()"))
+        while k > cs and text[k - 1].isalpha():
+            k -= 1
+        if k == q:
+            k = q - 1  # a digit run: what it holds does not matter, only that it is no word
+        raw = text[k:q].lower()
+        chain.append(_Tok(k, q, raw, raw[0] not in "0123456789xX*"))
+    i = len(chain)
+    for m in pattern.finditer(text, pos):
+        if m.start() >= ce or m.start() > pos + _AFTER:
+            break
+        raw = m.group()
+        chain.append(_Tok(m.start(), m.end(), raw.lower(), raw[0] not in "0123456789xX*"))
+    digits = _digits(chain)
+    sizes = [len(t.raw) for t in chain]
+    gaps = [text[chain[k].end : chain[k + 1].start] for k in range(len(chain) - 1)]
+    thousands = -1
+    for k in range(i, len(chain)):
+        if chain[k].end <= thousands_end:
+            thousands = k
+    best = _best(text, chain, digits, sizes, gaps, i, thousands)
+    if best is None:
+        return None, 0, 0, chain[i + 1].start - pos if i + 1 < len(chain) else None
+    prio, j = best
+    start, end = _span(text, chain[i].start, chain[j].end)
+    nxt = chain[j + 1].start - pos if j + 1 < len(chain) else None
+    return _KINDS[prio], start - pos, end - pos, nxt
+
+
+def _thousands_pos(text: str, pattern: re.Pattern[str], cs: int, ce: int) -> int:
+    """Where the number grouped by thousands at the start of the chain ``text[cs:ce]`` ends
+    (as :func:`_thousands_end` reads it), or -1."""
+    first = pattern.match(text, cs)
+    if first is None:
+        return -1
+    raw = first.group()
+    if raw[0] not in "123456789xX*" or len(raw) > 3:  # a word, a long run or a leading 0
+        return -1
+    second = pattern.search(text, first.end(), ce)
+    if second is None:
+        return -1
+    gap = text[first.end() : second.start()]
+    run = re.compile("(?:" + re.escape(gap) + r"\d{3}(?!\d|[xX*]+(?!" + _LETTER + ")))*").match(
+        text, first.end(), ce
+    )
+    return run.end() if run is not None and run.end() > first.end() else -1
 
 
 class _Shape:
@@ -338,6 +503,8 @@ def _is_phone(d: str, cc_hint: bool) -> bool:
 
 def _is_timestamp(d: str) -> bool:
     """``YYYYMMDDhhmmss`` with a plausible year and valid fields."""
+    if not d.isdigit():
+        return False  # hidden digits (2026101220300*)
     y, mo, day, h, mi, s = (int(d[a:b]) for a, b in ((0, 4), (4, 6), (6, 8), (8, 10), (10, 12), (12, 14)))  # fmt: skip
     return 1990 <= y <= 2099 and 1 <= mo <= 12 and 1 <= day <= 31 and h < 24 and mi < 60 and s < 60
 
