@@ -151,18 +151,29 @@ class Normalizer:
         return self._token(raw) if tok is None else tok
 
     def _social_tokens(self, text: str, lower: bool) -> list[str]:
+        raws = self._prepass(text, lower).split()
+        # each distinct raw token looked up once, then all of them mapped in C (a 100 KB text
+        # of one repeated token costs no Python step per token)
         cache = self._cache
-        out: list[str] = []
-        previous = ""
-        for raw in self._prepass(text, lower).split():
+        local: dict[str, str] = {}
+        emoji = False
+        for raw in set(raws):
             tok = cache.get(raw)
             if tok is None:
                 tok = self._token(raw)
+            local[raw] = tok
+            emoji = emoji or tok.startswith("emo_")
+        out = list(map(local.__getitem__, raws))
+        if not emoji:
+            return out
+        kept: list[str] = []
+        previous = ""
+        for tok in out:
             if tok == previous and tok.startswith("emo_"):
-                continue
-            out.append(tok)
+                continue  # a run of one emoji counts once
+            kept.append(tok)
             previous = tok
-        return out
+        return kept
 
     def _prepass(self, text: str, lower: bool) -> str:
         """The whole-text steps of the social level: URLs, mentions, emoji, case, punctuation."""
@@ -178,11 +189,11 @@ class Normalizer:
             text = _PICTOGRAPH.sub(self._emoji_repl, text)
         if lower:
             text = text.lower()
-        text = _PUNCT_RUN.sub(_spaced_group1, text)
+        text = " ".join(_PUNCT_RUN.split(text))  # each run → " " + its character + " "
         if ".." in text:
             text = _ELLIPSIS.sub(" … ", text)
         if "." in text or "," in text or ":" in text:
-            text = _DOT_RUN.sub(_spaced_group1, text)
+            text = " ".join(_DOT_RUN.split(text))
         return text
 
     def _token(self, raw: str) -> str:
@@ -246,10 +257,6 @@ def _group1(match: re.Match[str]) -> str:
 
 def _group1_space(match: re.Match[str]) -> str:
     return match.group(1) + " "
-
-
-def _spaced_group1(match: re.Match[str]) -> str:
-    return f" {match.group(1)} "
 
 
 def _odd_repl(match: re.Match[str]) -> str:
