@@ -114,17 +114,18 @@ def _written_gaps() -> str:
 _DIGIT_GAP = _written_gaps()
 _WORD_GAP = "(?:  | ,|, | |,)"  # beside a spoken digit: 1 or 2 of space and one comma at most
 _D = "(?>" + _HIDDEN + ")"
-_W = (
-    "(?>(?=["
-    + "".join(sorted({w[0] for w in _WORDS}))
-    + "])(?<!"
-    + _LETTER
-    + r")(?:"
-    + "|".join(_WORDS)
-    + r")(?!"
-    + _LETTER
-    + "))"
-)
+
+
+def _words_by_letter() -> str:
+    """The digit words as one alternative per first letter (``b(?:ốn|on|ảy|…)``): the engine
+    tries a handful of branches per position instead of all of them. Which word matches does
+    not depend on the order: each must end before a non-letter, and none is a prefix of
+    another followed by a non-letter."""
+    first = sorted({w[0] for w in _WORDS})
+    return "|".join(c + "(?:" + "|".join(w[1:] for w in _WORDS if w[0] == c) + ")" for c in first)
+
+
+_W = "(?>(?<!" + _LETTER + ")(?:" + _words_by_letter() + ")(?!" + _LETTER + "))"
 # a whole chain as one match: the same tokens and the same joins as the loop in _scan_chain's
 # callers used to find one token at a time (a token that ends in a digit, x or * is a digit
 # run; every digit word ends in another letter)

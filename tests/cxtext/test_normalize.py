@@ -198,6 +198,10 @@ _ADVERSARIAL = {
     "x@x.x.": lambda n: "x@" + "x." * (n // 2),
     "spaces and dots": lambda n: " ." * (n // 2),
     "digits and dots": lambda n: "1." * (n // 2),
+    "@-run": lambda n: "@" * n,
+    "a @ ": lambda n: "a @ " * (n // 4),
+    "punctuation": lambda n: "!?" * (n // 2),
+    "spoken digits": lambda n: "không " * (n // 6),
 }
 
 

@@ -160,6 +160,13 @@ ADVERSARIAL = {
     "spaces": lambda n: " " * n,
     "dots": lambda n: "." * n,
     "a @ ": lambda n: "a @ " * (n // 4),
+    "@-run": lambda n: "@" * n,
+    "digit pairs and spaces": lambda n: "12 " * (n // 3),
+    "digits and dashes": lambda n: "1-" * (n // 2),
+    "hidden digits": lambda n: "1x" * (n // 2),
+    "spoken ba": lambda n: "ba " * (n // 3),
+    "digit words and digits": lambda n: "không 1 " * (n // 8),
+    "phones": lambda n: "0912345678 " * (n // 11),
 }
 
 
@@ -179,3 +186,21 @@ def test_time_grows_linearly_on_adversarial_input(name: str) -> None:
 
     ratio = cost(big) / max(cost(small), 1e-4)
     assert ratio < 25, f"{name}: 10x input took {ratio:.0f}x the time"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # chains over 256 characters are scanned lazily (cxtext._pii_numbers): same decisions
+        (" 1 ".join(["0912 345 678"] * 40), " 1 ".join(["[PHONE]"] * 40)),
+        ("1" + ".000" * 100, "1" + ".000" * 100),  # a number grouped by thousands, however long
+        (
+            " ".join(["không chín một hai ba bốn năm sáu bảy tám"] * 10),
+            "[ID] " * 8 + "năm sáu bảy tám",
+        ),
+        ("stk " + "1 " * 200 + "12345678", "stk " + "1 " * 200 + "12345678"),
+        ("1 " * 200 + "0912345678", "1 " * 200 + "[PHONE]"),
+    ],
+)
+def test_long_chains_are_masked_like_short_ones(text: str, expected: str) -> None:
+    assert mask_pii(text) == expected
