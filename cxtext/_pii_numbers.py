@@ -267,6 +267,7 @@ def _best(
 _Step = tuple[str | None, int, int, int | None]
 _BEFORE = _CUE_WINDOW  # what a step reads before its first token...
 _AFTER = 420  # ...and after it: 23 digits of spoken words, their gaps, the words after
+_MAX_MISSES = 32  # steps computed before a chain that does not repeat is read token by token
 
 
 def _scan_long_chain(
@@ -285,6 +286,7 @@ def _scan_long_chain(
     a number are skipped by a regex. Adversarial inputs (``'09.'*33333``) repeat a few steps."""
     thousands_end = _thousands_pos(text, pattern, cs, ce)
     pos: int | None = cs
+    steps = misses = 0
     while pos is not None:
         if written:
             m = _WRITTEN_START.search(text, pos, ce)
@@ -301,7 +303,12 @@ def _scan_long_chain(
         )
         step = memo.get(key)
         if step is None:
+            misses += 1
+            if misses > _MAX_MISSES and misses * 2 > steps:  # the chain does not repeat
+                yield from _scan_rest(text, pattern, cs, ce, pos, thousands_end)
+                return
             step = memo[key] = _step(text, pattern, cs, ce, pos, thousands_end)
+        steps += 1
         kind, a, b, nxt = step
         if kind is not None:
             yield kind, pos + a, pos + b
@@ -313,8 +320,54 @@ def _step(
 ) -> _Step:
     """One step of :func:`_scan_chain` at the token that starts at ``pos`` (see
     :func:`_scan_long_chain`)."""
+    chain, i, thousands = _chain_from(text, pattern, cs, ce, pos, thousands_end, _AFTER)
+    digits = _digits(chain)
+    sizes = [len(t.raw) for t in chain]
+    gaps = [text[chain[k].end : chain[k + 1].start] for k in range(len(chain) - 1)]
+    best = _best(text, chain, digits, sizes, gaps, i, thousands)
+    if best is None:
+        return None, 0, 0, chain[i + 1].start - pos if i + 1 < len(chain) else None
+    prio, j = best
+    start, end = _span(text, chain[i].start, chain[j].end)
+    nxt = chain[j + 1].start - pos if j + 1 < len(chain) else None
+    return _KINDS[prio], start - pos, end - pos, nxt
+
+
+def _scan_rest(
+    text: str, pattern: re.Pattern[str], cs: int, ce: int, pos: int, thousands_end: int
+) -> Iterator[tuple[str, int, int]]:
+    """The rest of a long chain from the token at ``pos``, token by token, as
+    :func:`_scan_chain` reads it (for a chain whose steps do not repeat)."""
+    chain, i, thousands = _chain_from(text, pattern, cs, ce, pos, thousands_end, ce - pos)
+    digits = _digits(chain)
+    sizes = [len(t.raw) for t in chain]
+    gaps = [text[chain[k].end : chain[k + 1].start] for k in range(len(chain) - 1)]
+    n = len(chain)
+    while i < n:
+        best = _best(text, chain, digits, sizes, gaps, i, thousands)
+        if best is None:
+            i += 1
+            continue
+        prio, j = best
+        start, end = _span(text, chain[i].start, chain[j].end)
+        yield _KINDS[prio], start, end
+        i = j + 1
+
+
+def _chain_from(
+    text: str,
+    pattern: re.Pattern[str],
+    cs: int,
+    ce: int,
+    pos: int,
+    thousands_end: int,
+    ahead: int,
+) -> tuple[list[_Tok], int, int]:
+    """The tokens of the chain ``text[cs:ce]`` from the one at ``pos`` to ``ahead`` characters
+    after it, led by the token before (a spoken "mươi" reads it); the index of the token at
+    ``pos``; the index of the last token of a number grouped by thousands, or -1."""
     chain: list[_Tok] = []
-    if pos > cs:  # the token before (a spoken "mươi" reads it)
+    if pos > cs:
         gap = text[max(cs, pos - 3) : pos]
         k = q = pos - len(gap) + len(gap.rstrip(" ,.-()"))
         while k > cs and text[k - 1].isalpha():
@@ -325,24 +378,16 @@ def _step(
         chain.append(_Tok(k, q, raw, raw[0] not in "0123456789xX*"))
     i = len(chain)
     for m in pattern.finditer(text, pos):
-        if m.start() >= ce or m.start() > pos + _AFTER:
+        if m.start() >= ce or m.start() > pos + ahead:
             break
         raw = m.group()
         chain.append(_Tok(m.start(), m.end(), raw.lower(), raw[0] not in "0123456789xX*"))
-    digits = _digits(chain)
-    sizes = [len(t.raw) for t in chain]
-    gaps = [text[chain[k].end : chain[k + 1].start] for k in range(len(chain) - 1)]
     thousands = -1
     for k in range(i, len(chain)):
-        if chain[k].end <= thousands_end:
-            thousands = k
-    best = _best(text, chain, digits, sizes, gaps, i, thousands)
-    if best is None:
-        return None, 0, 0, chain[i + 1].start - pos if i + 1 < len(chain) else None
-    prio, j = best
-    start, end = _span(text, chain[i].start, chain[j].end)
-    nxt = chain[j + 1].start - pos if j + 1 < len(chain) else None
-    return _KINDS[prio], start - pos, end - pos, nxt
+        if chain[k].end > thousands_end:
+            break
+        thousands = k
+    return chain, i, thousands
 
 
 def _thousands_pos(text: str, pattern: re.Pattern[str], cs: int, ce: int) -> int:

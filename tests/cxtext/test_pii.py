@@ -200,6 +200,12 @@ def test_time_grows_linearly_on_adversarial_input(name: str) -> None:
         ),
         ("stk " + "1 " * 200 + "12345678", "stk " + "1 " * 200 + "12345678"),
         ("1 " * 200 + "0912345678", "1 " * 200 + "[PHONE]"),
+        # a long chain that does not repeat itself is read token by token
+        (
+            " ".join(str(k) for k in range(100, 400)) + " 0912345678",
+            " ".join(str(k) for k in range(100, 400)) + " [PHONE]",
+        ),
+        (" ".join("0" + str(k) for k in range(100, 400)), " ".join(["[ID]"] * 100)),
     ],
 )
 def test_long_chains_are_masked_like_short_ones(text: str, expected: str) -> None:
