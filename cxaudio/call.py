@@ -220,7 +220,7 @@ class CallAnalysis:
                 "label": "negative" if v < -0.2 else "positive" if v > 0.2 else "neutral",
                 "score": v,
             }
-        text = _customer_text(self.transcript)
+        text, withheld = _customer_text(self.transcript)
         return Record(
             record_id=make_record_id("call", call_id or Path(self.path).name),
             source="call",
@@ -243,6 +243,7 @@ class CallAnalysis:
                 "sr": self.sr,
                 "channels": self.channels,
                 "diarization_method": self.diarization.method,
+                **({"text_withheld": withheld} if withheld else {}),
                 **dict(attributes or {}),
             },
             content_hash=self.content_hash,
@@ -250,19 +251,20 @@ class CallAnalysis:
         )
 
 
-def _customer_text(transcript: Transcript | None) -> str | None:
-    """The customer's words, PII-masked with ``cxtext.mask_pii`` segment by segment."""
+def _customer_text(transcript: Transcript | None) -> tuple[str | None, str | None]:
+    """The customer's words PII-masked jointly (a number spoken across turns is found), and
+    why the text was withheld: masking fails closed, no mask, no text."""
+    from cxtext import mask_pii_segments  # unconditional: no masker, no record
+
     if transcript is None:
-        return None
+        return None, None
     pieces = [s.text for s in transcript.for_speaker("customer") if s.text]
-    mask = _text_fn("mask_pii")
-    if mask is not None:
-        try:
-            pieces = [mask(p) for p in pieces]
-        except Exception as exc:  # noqa: BLE001 - never store text that could not be masked
-            log.warning("PII masking failed (%s); the record keeps no text", exc)
-            return None
-    return " ".join(pieces) or None
+    try:
+        pieces = mask_pii_segments(pieces)
+    except Exception as exc:  # noqa: BLE001 - never store text that could not be masked
+        log.warning("PII masking failed (%s); the record keeps no text", exc)
+        return None, f"PII masking failed: {type(exc).__name__}"
+    return " ".join(pieces) or None, None
 
 
 # -- the pipeline ---------------------------------------------------------------------------

@@ -6,7 +6,8 @@ One verb per task at the package root:
   repeated letters, URLs and mentions); :func:`strip_diacritics`; :class:`Normalizer` for
   your own lexicons.
 - :func:`word_tokenize` — Vietnamese word segmentation (underthesea, offline).
-- :func:`mask_pii` / :func:`find_pii` — phone numbers, e-mails, ID and account numbers.
+- :func:`mask_pii` / :func:`find_pii` — phone numbers, e-mails, ID and account numbers;
+  :func:`mask_pii_segments` masks transcript segments jointly.
 - :func:`brands` — brand and competitor mentions from a YAML lexicon (:class:`BrandLexicon`).
 - :func:`brand_sentiment` / :func:`brand_sentiment_batch` — the sentiment towards each brand a
   text names (clauses about that brand; a comparison gives each brand its own label).
@@ -22,7 +23,7 @@ from .brands import BrandLexicon, BrandSpan, brands
 from .dedupe import NearDuplicateIndex, find_near_duplicates
 from .errors import CxTextError, LexiconError, ModelError, TextInputError
 from .normalize import Normalizer, normalize, strip_diacritics
-from .pii import PiiSpan, find_pii, mask_pii
+from .pii import PiiSpan, find_pii, mask_pii, mask_pii_segments
 from .sentiment import Sentiment, sentiment, sentiment_batch
 from .targeted import brand_sentiment, brand_sentiment_batch
 from .tokenize import word_tokenize
@@ -46,6 +47,7 @@ __all__ = [
     "find_near_duplicates",
     "find_pii",
     "mask_pii",
+    "mask_pii_segments",
     "normalize",
     "sentiment",
     "sentiment_batch",

@@ -6,12 +6,18 @@ convention, spacing), PII-masked (:func:`cxtext.mask_pii`), searched for brands
 ``cxtext.aspects`` when the package provides them; other analyzers can be injected), optionally
 checked for near-duplicates, and upserted as a :class:`cxvoc.Record`. A malformed row (bad
 encoding, bad JSON, missing or unusable text, bad timestamp) is reported as ``file:line: reason``
-and counted; every other row is scored. Re-running is idempotent (record ids come from an id
-column or a hash of the cleaned text).
+and counted; every other row is scored. Every analyzer runs inside the per-row error handling:
+one that fails on a row (an over-long normalized text, say) makes that row malformed, never the
+file. NUL characters are removed from every value and counted (``ScoreReport.nul_removed``). A CSV
+record that runs over lines because of an unclosed quote is reported with every line it swallowed
+counted. Files in another encoding than UTF-8 are read with ``encoding=`` (``cp1258`` for
+Windows-1258); a row that is not valid in the encoding names the option. Re-running is idempotent
+(record ids come from an id column or a hash of the cleaned text).
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import importlib
@@ -27,7 +33,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .brands import BrandLexicon, BrandSpan, brands
-from .errors import CxTextError, TextInputError
+from .errors import CxTextError, ModelError, TextInputError
 from .normalize import normalize
 from .normalize._input import DEFAULT_MAX_CHARS, check_text
 from .pii import find_pii
@@ -73,6 +79,7 @@ class ScoreReport:
     near_duplicates: int = 0
     problems: tuple[RowProblem, ...] = ()
     analyzers: tuple[str, ...] = ()
+    nul_removed: int = 0
 
     def serialize(self) -> dict[str, Any]:
         out = asdict(self)
@@ -152,15 +159,55 @@ class TextScorer:
         return "".join(parts), len(spans)
 
     def score(self, texts: Sequence[str], *, pii: Sequence[int] | None = None) -> list[TextResult]:
-        """Analyze cleaned texts (the output of :meth:`clean`; ``pii`` its span counts)."""
-        sentiments: Sequence[Any] = [None] * len(texts)
-        if self.sentiment_batch is not None and texts:
-            sentiments = self.sentiment_batch(list(texts))
+        """Analyze cleaned texts (the output of :meth:`clean`; ``pii`` its span counts); the
+        first analyzer error is raised (see :meth:`score_each` for per-text errors)."""
         out = []
+        for result in self.score_each(texts, pii=pii):
+            if isinstance(result, str):
+                raise CxTextError(result)
+            out.append(result)
+        return out
+
+    def score_each(
+        self, texts: Sequence[str], *, pii: Sequence[int] | None = None
+    ) -> list[TextResult | str]:
+        """Like :meth:`score`, but a text on which an analyzer fails gives the reason (``str``,
+        naming the analyzer) in its place; the other texts are scored. A missing model
+        (:class:`cxtext.ModelError`) is not a row's fault and is raised."""
+        sentiments: list[Any] = [None] * len(texts)
+        failed: dict[int, str] = {}
+        if self.sentiment_batch is not None and texts:
+            try:
+                sentiments = list(self.sentiment_batch(list(texts)))
+                if len(sentiments) != len(texts):
+                    raise CxTextError(f"{len(sentiments)} results for {len(texts)} texts")
+            except ModelError:
+                raise
+            except Exception:  # noqa: BLE001 - find the texts it fails on, one by one
+                sentiments = [None] * len(texts)
+                for k, text in enumerate(texts):
+                    try:
+                        sentiments[k] = self.sentiment_batch([text])[0]
+                    except ModelError:
+                        raise
+                    except Exception as exc:  # noqa: BLE001
+                        failed[k] = f"sentiment failed: {exc}"
+        out: list[TextResult | str] = []
         counts = pii if pii is not None else [0] * len(texts)
-        for text, n_pii, sentiment in zip(texts, counts, sentiments, strict=True):
-            found = tuple(brands(text, lexicon=self.lexicon, max_chars=self.max_chars))
-            aspects = tuple(self.aspects(text)) if self.aspects is not None else ()
+        for k, (text, n_pii, sentiment) in enumerate(zip(texts, counts, sentiments, strict=True)):
+            if k in failed:
+                out.append(failed[k])
+                continue
+            step = "brands"
+            try:
+                found = tuple(brands(text, lexicon=self.lexicon, max_chars=self.max_chars))
+                step = "aspects"
+                aspects = tuple(self.aspects(text)) if self.aspects is not None else ()
+            except ModelError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - one text never sinks the batch
+                out.append(f"{step} failed: {exc}")
+                continue
             out.append(TextResult(text, n_pii, found, sentiment, aspects))
         return out
 
@@ -170,13 +217,25 @@ Row = tuple[int, dict[str, Any] | None, str | None]  # line, row or None, proble
 
 
 def read_rows(
-    path: str | Path, *, format: InputFormat | None = None, batch_size: int = 10_000
+    path: str | Path,
+    *,
+    format: InputFormat | None = None,
+    batch_size: int = 10_000,
+    encoding: str = "utf-8",
 ) -> Iterator[Row]:
     """``(line, row, None)`` for each good row and ``(line, None, reason)`` for each bad one.
 
     ``line`` is the 1-based line of the row in a CSV (the header is line 1) or JSONL file, and
-    the 1-based row number in a Parquet file.
+    the 1-based row number in a Parquet file. ``encoding`` is that of CSV and JSONL files
+    (``cp1258`` for Windows-1258); a line not valid in it is a bad row whose reason names the
+    option.
     """
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise TextInputError(
+            f"encoding={encoding!r} is not a known text encoding (e.g. utf-8, cp1258, utf-16)"
+        ) from None
     path = Path(path)
     fmt = format or _SUFFIXES.get(path.suffix.lower())
     if fmt is None:
@@ -187,17 +246,30 @@ def read_rows(
     if not path.is_file():
         raise TextInputError(f"{path}: no such file")
     if fmt == "csv":
-        yield from _read_csv(path)
+        yield from _read_csv(path, encoding)
     elif fmt == "jsonl":
-        yield from _read_jsonl(path)
+        yield from _read_jsonl(path, encoding)
     else:
         yield from _read_parquet(path, batch_size)
 
 
-def _read_csv(path: Path) -> Iterator[Row]:
+def _not_in(encoding: str) -> str:
+    if codecs.lookup(encoding).name == "utf-8":
+        return (
+            "bytes that are not UTF-8; if the file is Windows-1258 pass --encoding cp1258 "
+            "(encoding='cp1258'); VNI files must first be converted to Unicode (e.g. Unikey's "
+            "converter)"
+        )
+    return f"bytes that are not valid {encoding}"
+
+
+def _read_csv(path: Path, encoding: str = "utf-8") -> Iterator[Row]:
     csv.field_size_limit(1 << 30)
-    with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
-        reader = csv.reader(fh)
+    enc = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
+    with path.open(encoding=enc, errors="surrogateescape", newline="") as fh:
+        # strict: a quote that closes a field must be followed by a separator, so an unclosed
+        # quote that would swallow the next rows is an error instead of one merged row
+        reader = csv.reader(fh, strict=True)
         try:
             header = next(reader)
         except StopIteration:
@@ -205,7 +277,7 @@ def _read_csv(path: Path) -> Iterator[Row]:
         except csv.Error as exc:
             raise TextInputError(f"{path}:1: unreadable CSV header ({exc})") from None
         if _SURROGATE.search("".join(header)):
-            raise TextInputError(f"{path}:1: the CSV header is not UTF-8")
+            raise TextInputError(f"{path}:1: the CSV header holds {_not_in(encoding)}")
         line = reader.line_num
         while True:
             start = line + 1
@@ -215,7 +287,15 @@ def _read_csv(path: Path) -> Iterator[Row]:
                 return
             except csv.Error as exc:
                 line = reader.line_num
-                yield start, None, f"malformed CSV ({exc})"
+                if line > start:  # every line the broken record swallowed is a lost row
+                    reason = (
+                        f"malformed CSV ({exc}): an unclosed quote? the record runs over "
+                        f"lines {start}-{line}"
+                    )
+                    for k in range(start, line + 1):
+                        yield k, None, reason
+                else:
+                    yield start, None, f"malformed CSV ({exc})"
                 continue
             line = reader.line_num
             if not values:
@@ -227,23 +307,24 @@ def _read_csv(path: Path) -> Iterator[Row]:
                 (h for h, v in zip(header, values, strict=True) if _SURROGATE.search(v)), None
             )
             if bad is not None:
-                yield start, None, f"column {bad!r} holds bytes that are not UTF-8"
+                yield start, None, f"column {bad!r} holds {_not_in(encoding)}"
                 continue
             yield start, dict(zip(header, values, strict=True)), None
 
 
-def _read_jsonl(path: Path) -> Iterator[Row]:
+def _read_jsonl(path: Path, encoding: str = "utf-8") -> Iterator[Row]:
     with path.open("rb") as fh:
         for line, raw in enumerate(fh, start=1):
             if not raw.strip():
                 continue
             try:
-                text = raw.decode("utf-8")
+                text = raw.decode(encoding)
             except UnicodeDecodeError as exc:
                 yield (
                     line,
                     None,
-                    f"not UTF-8 (byte {raw[exc.start : exc.start + 1]!r} at column {exc.start + 1})",
+                    f"byte {raw[exc.start : exc.start + 1]!r} at column {exc.start + 1}: "
+                    + _not_in(encoding),
                 )
                 continue
             try:
@@ -307,12 +388,14 @@ def score_file(
     batch_size: int = 1_000,
     scorer: TextScorer | None = None,
     hook: ProgressHook | None = None,
+    encoding: str = "utf-8",
 ) -> ScoreReport:
     """Score every row of ``path`` and upsert the records into ``store`` (a Store or a URL).
 
     ``salt`` (or ``CX_PSEUDONYM_SALT``) is required when ``author_col`` is given; naive
     timestamps are taken at UTC+``tz_offset_h`` (Vietnam by default); rows without ``time_col``
-    get the time of scoring. ``hook(done_rows, total_rows)`` reports progress.
+    get the time of scoring. ``encoding`` is that of CSV and JSONL files. ``hook(done_rows,
+    total_rows)`` reports progress.
     """
     from cxvoc import Provenance, Record, Source, make_record_id, open_store, pseudonymize
     from cxvoc.errors import ValidationError
@@ -356,9 +439,12 @@ def score_file(
         log.info("%s:%d: %s", path, line, reason)
 
     def flush() -> None:
-        results = scorer.score([p[2] for p in pending], pii=[p[3] for p in pending])
+        results = scorer.score_each([p[2] for p in pending], pii=[p[3] for p in pending])
         records = []
         for (line, row, text, _), result in zip(pending, results, strict=True):
+            if isinstance(result, str):
+                problem(line, result)
+                continue
             try:
                 native = str(row[id_col]) if id_col and row.get(id_col) not in (None, "") else None
                 record_id = make_record_id(source_value, native or _text_id(text))
@@ -400,8 +486,10 @@ def score_file(
         pending.clear()
 
     try:
-        for line, row, reason in read_rows(path, format=format):
+        for line, row, reason in read_rows(path, format=format, encoding=encoding):
             counts["rows"] += 1
+            if row is not None:
+                row = _without_nul(row, counts)
             if row is None:
                 problem(line, reason or "unreadable row")
             elif text_col not in row:
@@ -413,7 +501,9 @@ def score_file(
                 else:
                     try:
                         text, n_pii = scorer.clean(check_text(value, max_chars=scorer.max_chars))
-                    except TextInputError as exc:
+                    except ModelError:
+                        raise
+                    except Exception as exc:  # noqa: BLE001 - normalize or mask_pii on this row
                         problem(line, str(exc))
                     else:
                         pending.append((line, row, text, n_pii))
@@ -437,7 +527,22 @@ def score_file(
         near_duplicates=counts["near_duplicates"],
         problems=tuple(sorted(problems, key=lambda p: p.line)),
         analyzers=tuple(scorer.names),
+        nul_removed=counts["nul_removed"],
     )
+
+
+def _without_nul(row: dict[str, Any], counts: Counter[str]) -> dict[str, Any]:
+    """``row`` with NUL characters removed from its text values (counted): PostgreSQL refuses
+    them and no reader wants them."""
+    if not any(isinstance(v, str) and "\x00" in v for v in row.values()):
+        return row
+    clean = {}
+    for key, value in row.items():
+        if isinstance(value, str) and "\x00" in value:
+            counts["nul_removed"] += value.count("\x00")
+            value = value.replace("\x00", "")
+        clean[key] = value
+    return clean
 
 
 def _text_id(text: str) -> str:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, overload
@@ -490,6 +490,12 @@ def read_table(path: str | Path) -> pa.Table:
 _TEXT_COLUMNS = ("id", "customer_id", "customer_ref", "unit", "service", "brand", "period", "kpi")
 _RECORD_COLUMNS = ("brand", "service", "unit", "channel", "language", "text")
 _ANSWERS = {"csat": (1, 5), "nps": (0, 10), "ces": (1, 7)}
+#: survey free text besides ``text``: masked and kept in ``attributes``
+FREE_TEXT_COLUMNS = ("comment", "feedback", "verbatim")
+_KNOWN_COLUMNS = frozenset(
+    ("id", "occurred_at", "opened_at", "resolved_at", "request_type", "touchpoint",
+     "customer_ref", "customer_id", *_RECORD_COLUMNS, *_ANSWERS, *FREE_TEXT_COLUMNS)
+)  # fmt: skip
 
 
 def _when(value: Any, *, path: Path, row: int, column: str) -> datetime:
@@ -509,16 +515,23 @@ def import_table(
     path: str | Path,
     *,
     source: Literal["survey", "ticket"],
-    salt: str = "cxkit",
+    salt: str | None = None,
+    mask_text: Callable[[str], str] | None = None,
+    keep_columns: Sequence[str] = (),
 ) -> Iterator[Record]:
     """Records from a survey or ticket table (CSV or Parquet), one per row.
 
     Columns: ``id`` (required, the native id); ``occurred_at`` (surveys) or ``opened_at``
     (tickets) as ISO 8601; optional ``brand``, ``service``, ``touchpoint``, ``unit``,
     ``channel``, ``text``; ``customer_ref`` (already pseudonymous) or ``customer_id`` (hashed here
-    with ``salt``). Survey answers ``csat`` (1–5), ``nps`` (0–10), ``ces`` (1–7); ticket
-    ``resolved_at`` (gives ``ttr_h``) and ``request_type``. Every other column goes to
-    ``attributes``. A bad row raises :class:`cxvoc.ValidationError` naming the file and row.
+    with ``salt``, required then: there is no default salt). Survey answers ``csat`` (1–5),
+    ``nps`` (0–10), ``ces`` (1–7) and free text ``comment``/``feedback``/``verbatim``; ticket
+    ``resolved_at`` (gives ``ttr_h``) and ``request_type``. Free text (``text``, the free-text
+    columns and the text values of ``keep_columns``) goes through ``mask_text`` (the CLI passes
+    ``cxtext.mask_pii``; cxvoc cannot mask by itself), and a table with free text but no
+    ``mask_text`` is refused. Any other column (a phone, a full name…) is dropped, with a
+    warning, unless named in ``keep_columns``. A bad row raises :class:`cxvoc.ValidationError`
+    naming the file and row.
     """
     if source not in ("survey", "ticket"):
         raise ValidationError(f"source={source!r} is not importable; use 'survey' or 'ticket'")
@@ -530,10 +543,36 @@ def import_table(
             raise ValidationError(
                 f"{path}: missing column {col!r} (columns: {', '.join(table.column_names)})"
             )
+    columns = set(table.column_names)
+    keep = frozenset(keep_columns)
+    if "customer_id" in columns and not salt:
+        raise ValidationError(
+            f"{path}: customer_id needs a salt to be pseudonymized: pass --salt or set "
+            "CX_PSEUDONYM_SALT (a secret kept per deployment; there is no default)"
+        )
+    free_text = (columns & {"text", *FREE_TEXT_COLUMNS}) | (keep & columns)
+    if free_text and mask_text is None:
+        raise ValidationError(
+            f"{path}: columns {sorted(free_text)} hold free text, which is stored PII-masked "
+            "only: pass mask_text= (e.g. cxtext.mask_pii)"
+        )
+    dropped = sorted(columns - _KNOWN_COLUMNS - keep)
+    if dropped:
+        log.warning(
+            "%s: columns %s dropped (not known to the import; keep one with --keep-column)",
+            path,
+            dropped,
+        )
     default_channel = "survey" if source == "survey" else "ticket"
     for i, row in enumerate(table.to_pylist(), start=1):
+        for col in dropped:
+            row.pop(col, None)
+        if mask_text is not None:
+            for col in free_text:
+                if isinstance(row.get(col), str) and row[col]:
+                    row[col] = mask_text(row[col])
         yield _row_record(row, i, path=path, source=source, time_col=time_col,
-                          channel=default_channel, salt=salt)  # fmt: skip
+                          channel=default_channel, salt=salt or "")  # fmt: skip
 
 
 def _row_record(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -200,10 +201,34 @@ def make_record_id(source: str | Source, native_id: str) -> str:
 def pseudonymize(value: str, *, salt: str | bytes) -> str:
     """Salted keyed hash (HMAC-SHA256, 32 hex characters) of a person identifier.
 
-    Normalizes whitespace and case first so the same phone number or name maps to one key.
+    Normalizes first so that one person maps to one key: whitespace and case (names), and
+    phone numbers to their national form (``+84 912 345 678``, ``0084912345678``,
+    ``0912.345.678`` and ``0912-345-678`` all hash as ``0912345678``).
     """
     if not salt:
         raise ValidationError("salt must be a non-empty string", [("salt", salt, "empty")])
     key = salt.encode() if isinstance(salt, str) else salt
-    normalized = " ".join(str(value).split()).casefold()
+    normalized = _canonical_phone(" ".join(str(value).split()).casefold())
     return hmac.new(key, normalized.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+_PHONE_SEPARATORS = re.compile(r"[ .\-()]")
+
+
+def _canonical_phone(value: str) -> str:
+    """A Vietnamese phone number in its national form (``0912345678``); anything else as is."""
+    compact = _PHONE_SEPARATORS.sub("", value)
+    plus = compact.startswith("+")
+    digits = compact[1:] if plus else compact
+    if not digits.isdigit() or not 9 <= len(digits) <= 14:
+        return value
+    if digits.startswith("0084"):
+        national = digits[4:]
+    elif digits.startswith("84") and (plus or len(digits) == 11 or digits[2] == "0"):
+        national = digits[2:]
+    elif digits.startswith("0"):
+        return digits if compact != value else value
+    else:
+        return value
+    national = national.lstrip("0")  # +84 (0) 912…
+    return "0" + national if len(national) in (9, 10) else value

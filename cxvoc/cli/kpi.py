@@ -44,15 +44,41 @@ def import_(
     source: Annotated[TableSource, typer.Option(help="What the rows are.")],
     store: StoreOpt = "voc.duckdb",
     salt: Annotated[
-        str, typer.Option(envvar="CXKIT_SALT", help="Salt for hashing customer_id.")
-    ] = "cxkit",
+        str | None,
+        typer.Option(
+            envvar="CX_PSEUDONYM_SALT",
+            help="Secret salt for hashing customer_id (default: $CX_PSEUDONYM_SALT).",
+            show_default=False,
+        ),
+    ] = None,
+    keep_column: Annotated[
+        list[str] | None,
+        typer.Option("--keep-column", help="Keep this extra column (PII-masked if text)."),
+    ] = None,
 ) -> None:
-    """Import a survey or ticket table into records."""
+    """Import a survey or ticket table into records: free text PII-masked, customer ids
+    hashed with the salt, columns the import does not know dropped unless kept."""
+    import os
+    import warnings
+
+    from cxtext import mask_pii
+
     from ..kpi import import_table
     from ..store import open_store
 
+    if not salt and os.environ.get("CXKIT_SALT"):
+        warnings.warn(
+            "CXKIT_SALT is deprecated: set CX_PSEUDONYM_SALT (the one salt variable of cxkit)",
+            DeprecationWarning,
+            stacklevel=1,
+        )
+        typer.echo("warning: CXKIT_SALT is deprecated; set CX_PSEUDONYM_SALT", err=True)
+        salt = os.environ["CXKIT_SALT"]
+    records = import_table(
+        path, source=source.value, salt=salt, mask_text=mask_pii, keep_columns=keep_column or ()
+    )
     with open_store(store) as st:
-        n = st.upsert(import_table(path, source=source.value, salt=salt))
+        n = st.upsert(records)
     typer.echo(f"imported {n:,} {source.value} records from {path} into {store}")
 
 

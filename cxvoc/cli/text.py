@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -63,12 +63,19 @@ def score(
         bool, typer.Option("--no-models", help="Skip sentiment and aspects.")
     ] = False,
     batch_size: Annotated[int, typer.Option(help="Rows per model batch and store write.")] = 1000,
+    encoding: Annotated[
+        str,
+        typer.Option(help="Encoding of CSV/JSONL input (e.g. cp1258 for Windows-1258)."),
+    ] = "utf-8",
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Normalize, mask PII, find brands, score sentiment and aspects; upsert the records."""
+    """Normalize, mask PII, find brands, score sentiment and aspects; upsert the records.
+
+    Exits 65 when the file has rows and none of them could be scored."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
+    from cxtext import TextInputError
     from cxtext.batch import TextScorer, score_file
 
     console = Console(stderr=True)
@@ -102,10 +109,18 @@ def score(
             batch_size=batch_size,
             scorer=scorer,
             hook=hook,
+            encoding=encoding,
         )
     if as_json:
         typer.echo(json.dumps(report.serialize(), ensure_ascii=False, indent=2))
-        return
+    else:
+        _summary(report, out, dedupe, console)
+    if report.rows and not report.scored:
+        first = f" (first: {report.problems[0]})" if report.problems else ""
+        raise TextInputError(f"{file}: none of the {report.rows:,} rows could be scored{first}")
+
+
+def _summary(report: Any, out: str, dedupe: bool, console: Any) -> None:
     for problem in report.problems[:20]:
         console.print(f"[yellow]skipped[/] {problem}", highlight=False)
     if report.malformed > 20:
@@ -114,5 +129,6 @@ def score(
         f"{report.rows:,} rows: {report.scored:,} scored, {report.written:,} written to {out}, "
         f"{report.malformed:,} malformed"
         + (f", {report.near_duplicates:,} near-duplicates" if dedupe else "")
+        + (f", {report.nul_removed:,} NUL characters removed" if report.nul_removed else "")
         + f" (analyzers: {', '.join(report.analyzers)})"
     )

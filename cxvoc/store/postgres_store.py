@@ -2,7 +2,9 @@
 
 Each upsert batch is COPYed into a temporary staging table and merged with
 ``INSERT … ON CONFLICT (record_id) DO UPDATE`` in one transaction, so concurrent writers never
-lose or duplicate a record and a killed writer leaves only whole batches.
+lose or duplicate a record and a killed writer leaves only whole batches. PostgreSQL text and
+jsonb cannot hold NUL characters: they are removed (a warning names the records), never letting
+one value abort the write.
 """
 
 from __future__ import annotations
@@ -87,7 +89,7 @@ class PostgresStore(Store):
 
     def _upsert_batch(self, records: Sequence[Record]) -> int:
         table = to_arrow(records)
-        rows = table.to_pylist()
+        rows = [_without_nul(row) for row in table.to_pylist()]
         cols = ", ".join(COLUMNS)
         stage_cols = ", ".join(
             f"{c} {'TEXT' if c in JSON_COLUMNS else _TYPES[c].replace(' PRIMARY KEY', '').replace(' NOT NULL', '')}"
@@ -138,3 +140,24 @@ class PostgresStore(Store):
     def close(self) -> None:
         if not self._conn.closed:
             self._conn.close()
+
+
+# a JSON \u0000 escape: an odd run of backslashes before u0000 (an even run is escaped text)
+_JSON_NUL = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
+
+
+def _without_nul(row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` with NUL removed from text columns and ``\\u0000`` from JSON columns."""
+    dirty = [
+        c
+        for c, v in row.items()
+        if isinstance(v, str) and ("\x00" in v or (c in JSON_COLUMNS and "\\u0000" in v))
+    ]
+    if not dirty:
+        return row
+    row = dict(row)
+    for c in dirty:
+        value = row[c].replace("\x00", "")
+        row[c] = _JSON_NUL.sub(r"\1", value) if c in JSON_COLUMNS else value
+    log.warning("record %s: NUL characters removed from %s", row.get("record_id"), dirty)
+    return row

@@ -167,6 +167,32 @@ def test_record_text_is_the_customers_words_pii_masked(calls) -> None:
     assert "Lan" not in rec.text
 
 
+def test_numbers_spoken_across_turns_are_masked_and_masking_fails_closed(
+    calls, monkeypatch
+) -> None:
+    """Issue 17 items 11 and 12: turns masked jointly; a masker that raises stores no text."""
+    import cxtext
+    from cxaudio.transcript import Transcript, TranscriptSegment
+
+    tr = Transcript(
+        (
+            TranscriptSegment(8.0, 10.0, "số em là không chín một hai", "customer"),
+            TranscriptSegment(10.5, 12.0, "ba bốn năm sáu bảy tám", "customer"),
+        )
+    )
+    analysis = analyze_call(calls["calm"], transcript=tr)
+    rec = analysis.to_record(call_id="spoken")
+    assert rec.text == "số em là [PHONE] [PHONE]" and "text_withheld" not in rec.attributes
+
+    def broken(segments: object, **_: object) -> list[str]:
+        raise RuntimeError("masker broke")
+
+    monkeypatch.setattr(cxtext, "mask_pii_segments", broken)
+    rec = analysis.to_record(call_id="broken")
+    assert rec.text is None
+    assert rec.attributes["text_withheld"] == "PII masking failed: RuntimeError"
+
+
 def test_public_api_is_listed() -> None:
     import cxaudio
     import cxaudio.batch

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -179,3 +179,127 @@ def test_default_scorer_uses_the_packaged_sentiment_and_aspects(tmp_path: Path) 
         (record,) = list(store.iter_records())
     assert record.sentiment is not None and record.sentiment.label == "negative"
     assert record.aspects and all(a.label == "negative" for a in record.aspects)
+
+
+def test_an_analyzer_failing_on_one_row_costs_that_row_only(tmp_path: Path) -> None:
+    """Issue 17 item 8: aspects() ran outside the per-row handling and one row aborted the file."""
+
+    def picky_aspects(text: str) -> list[_Aspect]:
+        if "sóng" in text:
+            raise ValueError("bad text for aspects")
+        return []
+
+    def picky_sentiment(texts: list[str]) -> list[_Label]:
+        if any("chậm" in t for t in texts):
+            raise RuntimeError("model choked")
+        return [_Label("neutral", 0.0) for _ in texts]
+
+    path = tmp_path / "p.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in ROWS))
+    scorer = TextScorer(sentiment_batch=picky_sentiment, aspects=picky_aspects)
+    report = score_file(path, str(tmp_path / "v.duckdb"), text_col="text", scorer=scorer)
+    assert (report.rows, report.scored, report.malformed) == (3, 1, 2)
+    reasons = {p.line: p.reason for p in report.problems}
+    assert "sentiment failed: model choked" in reasons[1]
+    assert "aspects failed: bad text for aspects" in reasons[2]
+
+
+def test_a_text_that_grows_past_the_limit_when_normalized_is_one_bad_row(tmp_path: Path) -> None:
+    path = tmp_path / "p.jsonl"
+    rows = [{"text": "ok " + "…" * 90}, {"text": "mạng yếu"}]  # … -> ... triples the length
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    scorer = TextScorer(sentiment_batch=_fake_sentiment, aspects=_fake_aspects, max_chars=100)
+    report = score_file(path, str(tmp_path / "v.duckdb"), text_col="text", scorer=scorer)
+    assert (report.scored, report.malformed) == (1, 1)
+    assert "max_chars" in report.problems[0].reason and report.problems[0].line == 1
+
+
+@pytest.mark.parametrize("store", ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_nul_characters_are_removed_and_counted(
+    tmp_path: Path, store: str, request: pytest.FixtureRequest
+) -> None:
+    url = (
+        str(tmp_path / "v.duckdb")
+        if store == "duckdb"
+        else request.getfixturevalue("postgres_store_url")
+    )
+    path = tmp_path / "p.jsonl"
+    rows = [{"id": "a\u0000", "text": "mạng\u0000 yếu\u0000", "url": "https://x.vn/\u0000"},
+            {"id": "b", "text": "ổn"}]  # fmt: skip
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    report = score_file(path, url, text_col="text", id_col="id", url_col="url", scorer=_scorer())
+    assert (report.scored, report.written, report.malformed, report.nul_removed) == (2, 2, 0, 4)
+    with open_store(url) as st:
+        texts = sorted(r.text for r in st.iter_records())
+    assert texts == ["mạng yếu", "ổn"]
+
+
+@pytest.mark.postgres
+def test_postgres_store_drops_nul_instead_of_failing_the_batch(postgres_store_url: str) -> None:
+    from cxvoc import Record
+
+    record = Record(record_id="r\u00001", source="social", channel="forum", text="a\u0000b",
+                    occurred_at=datetime(2026, 10, 12, tzinfo=UTC),
+                    attributes={"note": "x\u0000y", "kept": "\\u0000"})  # fmt: skip
+    with open_store(postgres_store_url) as st:
+        assert st.upsert([record]) == 1
+        (stored,) = list(st.iter_records())
+    assert stored.text == "ab" and stored.attributes == {"note": "xy", "kept": "\\u0000"}
+
+
+def test_an_unclosed_quote_is_reported_with_every_row_it_swallowed(tmp_path: Path) -> None:
+    path = tmp_path / "q.csv"
+    path.write_text('id,text\np1,"mạng yếu\np2,"ổn định"\np3,tốt\np4,"ok"\n', encoding="utf-8")
+    report = score_file(path, str(tmp_path / "v.duckdb"), text_col="text", scorer=_scorer())
+    assert report.rows == report.scored + report.malformed
+    assert report.malformed >= 2 and {2, 3} <= {p.line for p in report.problems}
+    assert "unclosed quote" in report.problems[0].reason
+    with open_store(str(tmp_path / "v.duckdb")) as st:
+        assert all("\n" not in (r.text or "") for r in st.iter_records())
+
+
+def _cp1258(text: str) -> bytes:
+    """Windows-1258 bytes: letters with their vowel marks precomposed, tone marks combining."""
+    import unicodedata
+
+    tones = "\u0300\u0301\u0303\u0309\u0323"
+    out = []
+    for ch in text:
+        parts = unicodedata.normalize("NFD", ch)
+        base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in tones))
+        out.append(base + "".join(c for c in parts if c in tones))
+    return "".join(out).encode("cp1258")
+
+
+def test_other_encodings_are_read_with_encoding_and_named_when_missing(tmp_path: Path) -> None:
+    path = tmp_path / "w.csv"
+    path.write_bytes(_cp1258("id,text\n1,Mạng yếu quá\n2,Dịch vụ tốt\n"))
+    report = score_file(path, str(tmp_path / "a.duckdb"), text_col="text", scorer=_scorer())
+    assert (report.scored, report.malformed) == (0, 2)
+    assert "--encoding cp1258" in report.problems[0].reason
+    report = score_file(
+        path, str(tmp_path / "b.duckdb"), text_col="text", scorer=_scorer(), encoding="cp1258"
+    )
+    assert (report.scored, report.malformed) == (2, 0)
+    with open_store(str(tmp_path / "b.duckdb")) as st:
+        assert sorted(r.text for r in st.iter_records()) == ["Dịch vụ tốt", "Mạng yếu quá"]
+    with pytest.raises(TextInputError, match="encoding='vni'"):
+        list(read_rows(path, encoding="vni"))
+
+
+def test_cli_exits_non_zero_when_no_row_could_be_scored(tmp_path: Path) -> None:
+    """Through a real process: the exit status is what cron and systemd see."""
+    import subprocess
+    import sys
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{not json\n[1]\n")
+    good = tmp_path / "good.jsonl"
+    good.write_text(json.dumps({"text": "mạng yếu"}) + "\n{not json\n")
+    cmd = [sys.executable, "-c", "from cxvoc.cli import main; main()", "text", "score"]
+    out = ["--text-col", "text", "--no-models", "--out", str(tmp_path / "v.duckdb")]
+    res = subprocess.run([*cmd, str(bad), *out], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 65, res.stderr
+    assert "none of the 2 rows could be scored" in res.stderr
+    res = subprocess.run([*cmd, str(good), *out], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr

@@ -187,3 +187,38 @@ def test_tokens_and_pieces_agree_with_normalize() -> None:
 )  # fmt: skip
 def test_squeeze_keeps_vowel_quality(text: str, expected: str) -> None:
     assert normalize(text, social=True, lowercase=True) == expected
+
+
+_ADVERSARIAL = {
+    "a...@": lambda n: "a" * (n - 1) + "@",
+    "a.a.@": lambda n: "a." * (n // 2) + "@",
+    ".com.com": lambda n: ".com" * (n // 4),
+    "a.com-": lambda n: "a.com-" * (n // 6),
+    "www.": lambda n: "www." * (n // 4),
+    "x@x.x.": lambda n: "x@" + "x." * (n // 2),
+    "spaces and dots": lambda n: " ." * (n // 2),
+    "digits and dots": lambda n: "1." * (n // 2),
+    "@-run": lambda n: "@" * n,
+    "a @ ": lambda n: "a @ " * (n // 4),
+    "punctuation": lambda n: "!?" * (n // 2),
+    "spoken digits": lambda n: "không " * (n // 6),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_ADVERSARIAL))
+def test_time_grows_linearly_on_adversarial_input(name: str) -> None:
+    """10x the input costs about 10x the time (issue 17: 'a.'*50000+'@' took 20 s)."""
+    import time
+
+    make = _ADVERSARIAL[name]
+
+    def cost(text: str) -> float:
+        best = float("inf")
+        for _ in range(3):
+            t0 = time.process_time()
+            normalize(text)
+            best = min(best, time.process_time() - t0)
+        return best
+
+    ratio = cost(make(40_000)) / max(cost(make(4_000)), 1e-4)
+    assert ratio < 25, f"{name}: 10x input took {ratio:.0f}x the time"

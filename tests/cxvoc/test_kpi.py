@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -139,11 +140,13 @@ def test_kpi_table_rejects_bad_arguments():
 
 
 def test_import_survey_csv_and_ticket_parquet(tmp_path):
-    surveys = list(kpi.import_table(DATA / "surveys.csv", source="survey", salt="s"))
+    surveys = list(
+        kpi.import_table(DATA / "surveys.csv", source="survey", salt="s", mask_text=str.upper)
+    )
     assert len(surveys) == 4
     assert surveys[0].attributes["csat"] == 5 and surveys[0].attributes["nps"] == 9
     assert surveys[0].customer_ref == pseudonymize("0901234567", salt="s")
-    assert surveys[0].attributes["comment"] == "ok"
+    assert surveys[0].attributes["comment"] == "OK"  # through the masker
     tickets = pa.table({
         "id": ["T1", "T2"], "opened_at": ["2026-10-01T08:00:00+07:00", "2026-10-02T08:00:00+07:00"],
         "resolved_at": ["2026-10-01T11:30:00+07:00", None], "request_type": ["fault", "terminate"],
@@ -151,7 +154,7 @@ def test_import_survey_csv_and_ticket_parquet(tmp_path):
         "customer_id": ["a", "b"],
     })  # fmt: skip
     pq.write_table(tickets, tmp_path / "tickets.parquet")
-    recs = list(kpi.import_table(tmp_path / "tickets.parquet", source="ticket"))
+    recs = list(kpi.import_table(tmp_path / "tickets.parquet", source="ticket", salt="s"))
     assert recs[0].attributes["ttr_h"] == pytest.approx(3.5)
     assert "ttr_h" not in recs[1].attributes and recs[1].touchpoint == 16
     assert recs[0].source.value == "ticket" and recs[0].occurred_at.utcoffset() == timedelta(
@@ -194,8 +197,10 @@ def test_cli_import_and_show(tmp_path):
     runner = CliRunner()
     store = str(tmp_path / "voc.duckdb")
     res = runner.invoke(
-        app, ["kpi", "import", str(DATA / "surveys.csv"), "--source", "survey", "--store", store]
-    )
+        app,
+        ["kpi", "import", str(DATA / "surveys.csv"), "--source", "survey", "--store", store,
+         "--salt", "t"],
+    )  # fmt: skip
     assert res.exit_code == 0, res.output
     assert "imported 4 survey records" in res.output
     out = tmp_path / "k.csv"
@@ -266,3 +271,42 @@ def test_kpi_records_give_the_same_kpis():
     full = kpi.kpi_table(table, by=by).to_pylist()
     slim = kpi.kpi_table(kpi.kpi_records(table), by=by).to_pylist()
     assert slim == full and {r["kpi"] for r in full} >= {"qa_pass_rate", "escalation_rate", "csat"}
+
+
+def test_import_masks_free_text_drops_unknown_columns_and_needs_a_salt(tmp_path, monkeypatch):
+    """Issue 17 item 13: free text and extra columns were stored raw, ids hashed with 'cxkit'."""
+    import subprocess
+    import sys
+
+    table = tmp_path / "s.csv"
+    table.write_text(
+        "id,occurred_at,customer_id,csat,text,comment,phone,full_name,region\n"
+        "S1,2026-10-03T10:00:00+07:00,+84 912 345 678,5,gọi 0912345678 giúp,"
+        "mail a.b@gmail.com,0987654321,Nguyễn Văn A,north\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ValidationError, match="CX_PSEUDONYM_SALT"):
+        list(kpi.import_table(table, source="survey", mask_text=str.upper))
+    with pytest.raises(ValidationError, match="free text"):
+        list(kpi.import_table(table, source="survey", salt="s"))
+    store = str(tmp_path / "v.duckdb")
+    env = {k: v for k, v in os.environ.items() if k not in ("CX_PSEUDONYM_SALT", "CXKIT_SALT")}
+    cmd = [sys.executable, "-c", "from cxvoc.cli import main; main()", "kpi", "import", str(table),
+           "--source", "survey", "--store", store]  # fmt: skip
+    res = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
+    assert res.returncode != 0 and "CX_PSEUDONYM_SALT" in res.stderr
+    res = subprocess.run([*cmd, "--keep-column", "region"], capture_output=True, text=True,
+                         env={**env, "CX_PSEUDONYM_SALT": "pepper"}, timeout=120)  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    from cxvoc import open_store
+
+    with open_store(store) as st:
+        (rec,) = list(st.iter_records())
+    assert rec.text == "gọi [PHONE] giúp" and rec.attributes["comment"] == "mail [EMAIL]"
+    assert rec.attributes["region"] == "north"
+    assert "phone" not in rec.attributes and "full_name" not in rec.attributes
+    # one salt variable: the survey ref matches the ref of the same phone written another way
+    assert rec.customer_ref == pseudonymize("0912345678", salt="pepper")
+    res = subprocess.run(cmd, capture_output=True, text=True,
+                         env={**env, "CXKIT_SALT": "pepper"}, timeout=120)  # fmt: skip
+    assert res.returncode == 0 and "CXKIT_SALT is deprecated" in res.stderr

@@ -136,3 +136,12 @@ def test_public_api_is_listed() -> None:
         "annotations",
         "touchmap",
     }
+
+
+def test_pseudonymize_normalizes_phone_spellings_first():
+    """Issue 17 item 14: four spellings of one phone number gave four refs."""
+    forms = ["0912345678", "+84 912 345 678", "0084912345678", "0912.345.678", "0912-345-678",
+             "(+84) 912345678", "+84 (0) 912 345 678"]  # fmt: skip
+    assert len({pseudonymize(f, salt="s") for f in forms}) == 1
+    assert pseudonymize("0912345678", salt="s") != pseudonymize("0912345679", salt="s")
+    assert pseudonymize("cust-123", salt="s") != pseudonymize("cust123", salt="s")
