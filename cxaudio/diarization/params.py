@@ -68,7 +68,7 @@ class MonoParams:
     trust_margin: float = _p(
         0.05, Uniform(0.0, 0.4), "windows this much closer to one speaker train its Gaussian"
     )
-    emb_weight: float = _p(2.0, Uniform(0.0, 10.0), "nats per frame per unit of cosine")
+    emb_weight: float = _p(2.0, Uniform(0.0, 40.0), "nats per frame per unit of cosine")
     switch_cost: float = _p(30.0, Uniform(0.0, 150.0), "nats to change speaker inside speech")
     gap_switch_cost: float = _p(2.0, Uniform(0.0, 30.0), "... across a pause")
     reseg_iterations: int = _p(1, Integer(0, 4), "Gaussians re-fitted to the labels, then relabel")
