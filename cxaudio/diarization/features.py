@@ -105,7 +105,7 @@ def _speech_mask(
         )
     act = ActivityParams()
     raw = (
-        energy > speech_threshold(energy, act)
+        energy > speech_threshold(energy, act) + p.energy_offset_db
         if p.vad == "energy"
         else _silero_mask(src, len(energy), device)
     )
