@@ -71,7 +71,6 @@ class MonoParams:
     switch_cost: float = _p(75.0, Uniform(0.0, 150.0), "nats to change speaker inside speech")
     gap_switch_cost: float = _p(2.0, Uniform(0.0, 30.0), "... across a pause")
     reseg_iterations: int = _p(3, Integer(0, 4), "Gaussians re-fitted to the labels, then relabel")
-    turn_pad_s: float = _p(0.0, Uniform(0.0, 0.2), "turns widened into silence either side")
     # speaker count, only when the caller allows a range (min_speakers / max_speakers)
     count_margin: float = _p(0.1, Uniform(0.0, 0.5), "mean own-minus-other cosine a cluster needs")
 

@@ -159,7 +159,6 @@ def diarize_features(
     path = label_frames(feat, labels, k, p)
     report(hook, "labels", 1, 1, path)
     active = np.stack([path == i for i in range(k)])
-    _pad_into_silence(active, round(p.turn_pad_s / FRAME_S))
     firsts = sorted((int(np.argmax(row)), i) for i, row in enumerate(active) if row.any())
     order = [i for _, i in firsts]  # speakers by first appearance
     turns = [t for n, i in enumerate(order) for t in _turns(active[i], f"SPK{n + 1}", FRAME_S)]
@@ -171,23 +170,3 @@ def diarize_features(
             roles[f"SPK{n}"] = ("agent", "customer")[near]
     roles = {s: r for s, r in roles.items() if s in {t.speaker for t in turns}}
     return Diarization.from_turns(turns, feat.duration_s, roles=roles, method="embedding")
-
-
-def _pad_into_silence(active: np.ndarray, pad: int) -> None:
-    """Widen every speaker's runs in ``active`` (speakers × frames) by up to ``pad`` frames on
-    each side, into frames where nobody speaks only: energy onsets and offsets miss the weak
-    start and the decay of a phrase, so the runs come out slightly short."""
-    if pad <= 0:
-        return
-    free = np.logical_not(active.any(axis=0))
-    n = active.shape[1]
-    for row in active:
-        for s, e in mask_to_runs(row):
-            left = free[max(0, s - pad) : s]
-            take = len(left) if left.all() else len(left) - 1 - int(np.flatnonzero(~left)[-1])
-            right = free[e : min(n, e + pad)]
-            give = len(right) if right.all() else int(np.argmin(right))
-            row[s - take : s] = True
-            row[e : e + give] = True
-            free[s - take : s] = False
-            free[e : e + give] = False

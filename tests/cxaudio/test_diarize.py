@@ -367,7 +367,7 @@ def test_mono_with_silero_vad() -> None:
         ({"switch_cost": -1.0}, r"switch_cost=-1.0 must be a number in \[0.0, 150.0\]"),
         ({"min_gap_s": float("nan")}, "min_gap_s=nan"),
         ({"reseg_iterations": 2.5}, "reseg_iterations=2.5 must be an int"),
-        ({"turn_pad_s": float("inf")}, "turn_pad_s=inf"),
+        ({"window_step_s": 0.2}, "window_step_s=0.2"),
         ({"count_margin": "1"}, "count_margin='1'"),
     ],
 )
@@ -419,19 +419,3 @@ def test_steady_noise_gives_no_speech() -> None:
     audio, _ = make_call(3, leak_db=None)
     speech = audio.sum(axis=0) + rng.standard_normal(audio.shape[1]).astype(np.float32) * 0.005
     assert sum(t.duration for t in cxaudio.diarize(speech, SR, device="cpu").segments) > 20.0
-
-
-def test_pad_into_silence() -> None:
-    active = np.zeros((2, 30), bool)
-    active[0, 5:10] = True  # pause either side
-    active[1, 10:15] = True  # starts right where speaker 0 ends
-    active[0, 16:20] = True  # a 1-frame pause before it
-    active[1, 27:30] = True  # at the end of the call
-    pipeline._pad_into_silence(active, 2)
-    assert np.flatnonzero(active[0]).tolist() == [3, 4, 5, 6, 7, 8, 9, 15, 16, 17, 18, 19, 20, 21]
-    # speaker 1 could not widen into speaker 0's frames, nor into the pause speaker 0 took
-    assert np.flatnonzero(active[1]).tolist() == [10, 11, 12, 13, 14, 25, 26, 27, 28, 29]
-    assert not (active[0] & active[1]).any()
-    unchanged = active.copy()
-    pipeline._pad_into_silence(active, 0)
-    assert np.array_equal(active, unchanged)
