@@ -240,11 +240,12 @@ def ablate(args: argparse.Namespace) -> None:
         "energy_offset_db": 0.0,
         "window_step_s": 0.8,
         "min_window_s": 0.4,
-        "gap_switch_cost": base.switch_cost,
+        "gap_switch_cost": 30.0,  # the top of its range: a pause is hardly cheaper
         "reseg_iterations": 0,
-        "turn_pad_s": 0.0,
     }
     for name, value in neutral.items():
+        if args.only and name not in args.only:
+            continue
         if getattr(base, name) == value:
             value = search_space()[name][1].low if name != "vad" else value
         row(
@@ -276,6 +277,12 @@ def ablate(args: argparse.Namespace) -> None:
     )
     print("count accuracy with the check (1..4):", with_check)
     out = {"data": str(args.data), "two_party_files": len(tp), "rows": rows}
+    if args.only is not None:  # a partial run adds its rows to the file's
+        old = RESULTS / "diarization_ablation.json"
+        if old.exists():
+            seen = {r["ablation"] for r in rows}
+            prev = json.loads(old.read_text())["rows"]
+            out["rows"] = [r for r in prev if r["ablation"] not in seen] + rows
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "diarization_ablation.json").write_text(json.dumps(out, indent=1) + "\n")
 
@@ -387,6 +394,7 @@ def main() -> None:
     ap.add_argument("--per-subset", type=int, default=0, help="first N files per subset (0: all)")
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--max-minutes", type=float, default=8.0)
+    ap.add_argument("--only", nargs="*", default=None, help="ablate: only these fields")
     ap.add_argument("--peer-all", action="store_true", help="score the peer on every subset")
     args = ap.parse_args()
     {"tune": tune, "ablate": ablate, "score": score}[args.mode](args)
