@@ -137,6 +137,9 @@ class CallAnalysis:
     content_hash: str
     config_hash: str
     models: dict[str, str] = field(default_factory=dict)
+    # speakers of the diarization that map to neither party (e.g. an imported RTTM whose roles
+    # name two of three speakers): their speech is in no party's metrics, and this says so
+    unassigned_speakers: tuple[str, ...] = ()
 
     @property
     def customer_emotion(self) -> SpeakerEmotion | None:
@@ -156,6 +159,7 @@ class CallAnalysis:
             "content_hash": self.content_hash,
             "config_hash": self.config_hash,
             "models": dict(self.models),
+            "unassigned_speakers": list(self.unassigned_speakers),
         }
 
     def to_record(
@@ -405,6 +409,15 @@ def analyze_call(
         merge_gap_s=cfg.merge_gap_s,
     )
     turns = party_turns(diarization, merge_gap_s=cfg.merge_gap_s)
+    unassigned = _unassigned_speakers(diarization)
+    if unassigned:
+        log.warning(
+            "%s: speakers %s map to neither agent nor customer (roles %s); their speech is "
+            "left out of the party metrics",
+            path,
+            list(unassigned),
+            diarization.roles,
+        )
     signals = _party_channels(y, sr, turns, cmap)
     n = int(round(duration / HOP_S))
     solo = _solo_frames(turns, n)
@@ -475,7 +488,16 @@ def analyze_call(
         content_hash=chash,
         config_hash=cfg.hash(),
         models=models,
+        unassigned_speakers=unassigned,
     )
+
+
+def _unassigned_speakers(d: Diarization) -> tuple[str, ...]:
+    """Speakers whose turns ``party_turns`` gives to no party: with roles that name a party,
+    a speaker without one (without any party role, every other speaker is the customer)."""
+    if not any(r in PARTIES for r in d.roles.values()):
+        return ()
+    return tuple(s for s in d.speakers if d.roles.get(s, s) not in PARTIES)
 
 
 def _text_fn(name: str) -> Any:

@@ -2,6 +2,7 @@
 
 from .cluster import cluster
 from .embedding import SpeakerEncoder, embed, get_encoder
-from .pipeline import MonoParams, diarize
+from .params import MonoParams
+from .pipeline import diarize
 
 __all__ = ["MonoParams", "SpeakerEncoder", "cluster", "diarize", "embed", "get_encoder"]

@@ -9,8 +9,6 @@ __all__ = [
     "block_energy_db",
     "block_energy_db_ref",
     "viterbi",
-    "viterbi_costs",
-    "viterbi_costs_ref",
     "viterbi_ref",
 ]
 
@@ -82,61 +80,6 @@ def viterbi_ref(score: np.ndarray, switch_cost: np.ndarray) -> np.ndarray:
     for t in range(1, t_len):
         cand = acc[:, None] + trans[t]  # from s' (rows) to s (cols)
         back[t] = np.argmax(cand, axis=0)
-        acc = cand[back[t], np.arange(k)] + score[t]
-    path[-1] = int(np.argmax(acc))
-    for t in range(t_len - 1, 0, -1):
-        path[t - 1] = back[t, path[t]]
-    return path
-
-
-@njit(cache=True, nogil=True)
-def viterbi_costs(score: np.ndarray, cost: np.ndarray, gap: np.ndarray) -> np.ndarray:
-    """Best state path through ``score`` (T, S) where going from state ``a`` to ``b`` at frame t
-    costs ``cost[gap[t], a, b]`` (``gap[t]`` 0 or 1: two cost matrices, e.g. within a speech run
-    and across a pause)."""
-    t_len, k = score.shape
-    path = np.zeros(t_len, np.int64)
-    if t_len == 0:
-        return path
-    back = np.empty((t_len, k), np.int32)
-    acc = score[0].copy()
-    new = np.empty(k, np.float64)
-    for t in range(1, t_len):
-        g = gap[t]
-        for s in range(k):
-            best = s
-            best_v = acc[s] - cost[g, s, s]
-            for r in range(k):
-                v = acc[r] - cost[g, r, s]
-                if v > best_v:
-                    best_v = v
-                    best = r
-            new[s] = best_v + score[t, s]
-            back[t, s] = best
-        acc[:] = new
-    last = 0
-    for s in range(1, k):
-        if acc[s] > acc[last]:
-            last = s
-    path[t_len - 1] = last
-    for t in range(t_len - 1, 0, -1):
-        path[t - 1] = back[t, path[t]]
-    return path
-
-
-def viterbi_costs_ref(score: np.ndarray, cost: np.ndarray, gap: np.ndarray) -> np.ndarray:
-    t_len, k = score.shape
-    path = np.zeros(t_len, np.int64)
-    if t_len == 0:
-        return path
-    acc = np.asarray(score[0], np.float64).copy()
-    back = np.zeros((t_len, k), np.int64)
-    for t in range(1, t_len):
-        cand = acc[:, None] - np.asarray(cost, np.float64)[int(gap[t])]  # from rows to cols
-        diag = np.diag(cand).copy()
-        back[t] = np.argmax(cand, axis=0)
-        keep = diag >= cand[back[t], np.arange(k)]  # staying wins ties, as in the kernel
-        back[t][keep] = np.arange(k)[keep]
         acc = cand[back[t], np.arange(k)] + score[t]
     path[-1] = int(np.argmax(acc))
     for t in range(t_len - 1, 0, -1):

@@ -193,6 +193,25 @@ def test_numbers_spoken_across_turns_are_masked_and_masking_fails_closed(
     assert rec.attributes["text_withheld"] == "PII masking failed: RuntimeError"
 
 
+def test_no_speaker_speech_dropped_silently(calls) -> None:
+    from cxaudio.types import Diarization, SpeakerTurn
+
+    path = calls["events"]  # mono
+    two = analyze_call(path).metrics
+    three = analyze_call(path, config=CallConfig(num_speakers=3))
+    d = three.diarization
+    assert len(d.speakers) == 3 and set(d.roles) == set(d.speakers)
+    assert three.unassigned_speakers == ()
+    talk = three.metrics.talk_time_pct_agent + three.metrics.talk_time_pct_customer
+    assert talk == pytest.approx(two.talk_time_pct_agent + two.talk_time_pct_customer, abs=3.0)
+    # roles naming two of three speakers (an imported diarization): the third is flagged
+    turns = [SpeakerTurn(1.0, 9.0, "A"), SpeakerTurn(10.0, 19.0, "B"), SpeakerTurn(20, 29, "C")]
+    given = Diarization.from_turns(turns, 70.0, roles={"A": "agent", "B": "customer"})
+    a = analyze_call(path, diarization=given)
+    assert a.unassigned_speakers == ("C",)
+    assert a.serialize()["unassigned_speakers"] == ["C"]
+
+
 def test_public_api_is_listed() -> None:
     import cxaudio
     import cxaudio.batch
