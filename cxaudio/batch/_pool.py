@@ -47,6 +47,7 @@ def _parent_alive() -> bool:
 
 
 def _worker_main(conn: Connection, opts: _Options) -> None:
+    logging.basicConfig(level=opts.log_level, format="%(levelname)s %(name)s: %(message)s")
     stop = StopRequest().install()
 
     def send(msg: Any) -> None:

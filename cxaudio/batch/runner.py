@@ -146,6 +146,7 @@ class _Options:
     flush_s: float
     threads: int = 0
     lock_timeout_s: float | None = None
+    log_level: int = logging.WARNING
 
 
 @dataclass(frozen=True)
@@ -378,6 +379,7 @@ def _score_into(
         return
     if buffered is not None:
         buffered(item.idx)
+    log.info("scored %s in process %d; waiting to be written", item.job.path, os.getpid())
     writer.add(record, item, out)
 
 
@@ -484,7 +486,16 @@ def score_calls(
             "so they are pseudonymized"
         )
     opts = _Options(
-        str(store), cfg, cfg.hash(), device, salt, batch_size, flush_s, 0, lock_timeout_s
+        str(store),
+        cfg,
+        cfg.hash(),
+        device,
+        salt,
+        batch_size,
+        flush_s,
+        0,
+        lock_timeout_s,
+        logging.getLogger().getEffectiveLevel(),
     )
     hook = hook or (lambda *a, **k: None)
     stop = StopRequest(force_second=True).install()
