@@ -167,7 +167,8 @@ Report = Callable[[list[tuple[int, CallOutcome]]], None]
 
 
 def _failed(item: _Item, exc: BaseException | str, **kw: Any) -> CallOutcome:
-    etype = type(exc).__name__ if isinstance(exc, BaseException) else kw.pop("etype", "Error")
+    etype = kw.pop("etype", "WorkerDied")
+    etype = type(exc).__name__ if isinstance(exc, BaseException) else etype
     return CallOutcome(
         item.job.label,
         item.job.path,
@@ -256,20 +257,22 @@ class _Writer:
         failed = replace(
             out, status="failed", error_type=type(exc).__name__, reason=f"not stored: {exc}"
         )
-        self._error_row(item, None, exc, reason=failed.reason)
+        self._error_row(item, None, failed.error_type or "StoreError", failed.reason or "")
         return item.idx, failed
 
-    def error(self, item: _Item, chash: str | None, exc: BaseException | str) -> None:
-        """Record a failed call in ``call_errors`` and report it."""
-        out = _failed(item, exc, etype="WorkerDied", worker=os.getpid(), peak_rss_mb=_rss_mb())
-        self._error_row(item, chash, exc)
+    def error(
+        self,
+        item: _Item,
+        chash: str | None,
+        exc: BaseException | str,
+        outcome: CallOutcome | None = None,
+    ) -> None:
+        """Record a failed call in ``call_errors`` and report it (``exc`` text: a dead worker)."""
+        out = outcome or _failed(item, exc, worker=os.getpid(), peak_rss_mb=_rss_mb())
+        self._error_row(item, chash, out.error_type or "Error", out.reason or str(exc))
         self.report([(item.idx, out)])
 
-    def _error_row(
-        self, item: _Item, chash: str | None, exc: BaseException | str, reason: str | None = None
-    ) -> None:
-        etype = type(exc).__name__ if isinstance(exc, BaseException) else "WorkerDied"
-        text = reason or str(exc)
+    def _error_row(self, item: _Item, chash: str | None, etype: str, text: str) -> None:
         try:
             self.store.execute(f"DELETE FROM {ERRORS_TABLE} WHERE record_id = ?", [item.record_id])
             self.store.execute(
@@ -375,7 +378,7 @@ def _score_into(
 ) -> None:
     out, record, chash = _analyze(item, opts, stop)
     if record is None:
-        writer.error(item, chash, out.reason or "failed")  # reports the failure
+        writer.error(item, chash, out.reason or "failed", out)  # reports the failure
         return
     if buffered is not None:
         buffered(item.idx)
