@@ -1,6 +1,6 @@
 """Worker processes of the local engine.
 
-Each worker has its own pipe (no lock shared between processes: a worker killed in the middle
+Workers are spawned processes (direct children of the batch); each has its own pipe (no lock shared between processes: a worker killed in the middle
 of a message cannot block the others) and gets one call at a time. It tells the parent when it
 starts a call, when the call's record is in its buffer, and which calls are stored (after the
 transaction committed) or failed (after the ``call_errors`` row was written). The parent
@@ -101,9 +101,11 @@ def run_pool(
     """Score ``pending`` in ``workers`` processes; returns (peak MB per worker, requeued calls)."""
     opts = replace(opts, threads=1)
     saved = {v: os.environ.get(v) for v in _THREAD_VARS}
-    _limit_threads()  # before the forkserver starts: its children inherit the environment
-    method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
-    ctx = mp.get_context(method)
+    _limit_threads()  # before the workers start: they inherit the environment
+    # spawn, not forkserver: a signal to the process group also kills a forkserver, whose death
+    # closes every worker's sentinel at once, so live workers flushing their buffers would look
+    # dead (exit code 255) and their stored calls unreported
+    ctx = mp.get_context("spawn")
     procs: dict[int, _Worker] = {}
 
     def spawn() -> None:
@@ -148,6 +150,7 @@ def run_pool(
             except Exception:  # noqa: BLE001 - a torn pickle raises whatever it raises
                 return
             kind = msg[0]
+            log.debug("worker %d says %s", w.proc.pid, kind)
             if kind == "buffered" and w.inflight == msg[1]:
                 w.inflight = None
             elif kind == "stored":
@@ -170,6 +173,7 @@ def run_pool(
 
     def bury(w: _Worker) -> None:
         nonlocal requeued
+        log.debug("worker %d gone (exit code %s)", w.proc.pid, w.proc.exitcode)
         procs.pop(w.proc.pid, None)
         w.conn.close()
         lost = [it for idx, it in w.held.items() if idx not in reported]

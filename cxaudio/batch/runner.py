@@ -8,7 +8,7 @@
   config hash is skipped without decoding it;
 - **errors**: a call that fails is stored in the ``call_errors`` table with its reason
   (``Store.execute``) and the batch goes on; a later success removes the row;
-- **workers**: separate processes (``forkserver``, one pipe each), each writing its own batches
+- **workers**: separate processes (``spawn``, one pipe each), each writing its own batches
   of records to the store (the DuckDB store serializes several writer processes with a file
   lock). A call counts as scored only once its record is committed: when a worker dies, the
   calls it had scored but not yet written are scored again, and the call it was working on is
