@@ -154,3 +154,17 @@ def test_duckdb_write_waits_for_an_outside_read_only_connection(tmp_path: Path) 
         open_store(url, lock_timeout_s=0.5)
     reader.kill()
     reader.wait()
+
+
+def test_kpi_and_spike_filters_refuse_a_second_statement(tmp_path: Path) -> None:
+    from cxvoc.kpi import kpi_table
+    from cxvoc.spikes import SpikeParams, detect_spikes
+
+    url = _duckdb(tmp_path)
+    attach = f"1=1; ATTACH '{url}' AS v; DROP TABLE v.records"
+    with open_store(url) as st:
+        with pytest.raises(ValidationError):
+            kpi_table(st, by=["brand"], where=attach)
+        with pytest.raises(ValidationError):
+            detect_spikes(st, SpikeParams(where=attach))
+        assert st.count() == 50
