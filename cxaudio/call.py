@@ -479,7 +479,7 @@ def analyze_call(
             role, frames[role], _runs(solo[role]), duration, cfg, tr, classifier, signals[role], sr
         )
     models.setdefault("arousal", "prosody-baseline-1")
-    qa = score_call(
+    qa: QAResult | None = score_call(
         card,
         metrics=metrics.serialize(),
         duration_s=duration,

@@ -113,7 +113,7 @@ def run_pool(
         p = ctx.Process(target=_worker_main, args=(there, opts), daemon=True)  # type: ignore[attr-defined]
         p.start()
         there.close()
-        procs[p.pid] = _Worker(p, here)
+        procs[int(p.pid or 0)] = _Worker(p, here)
 
     try:
         for _ in range(min(workers, len(pending))):
