@@ -4,10 +4,11 @@
 2. Runs ``cx calls score`` on it ``--rounds`` times with 2 workers and small write batches,
    each time sending one random signal after a random delay: SIGKILL, SIGTERM or SIGINT to the
    whole process group (the batch, as systemd or Ctrl-C do), or SIGKILL/SIGTERM to one worker
-   process (the OOM killer, an operator). Every run resumes the store left by the ones before.
+   process (the OOM killer, an operator). Every run resumes the store left by the ones before;
+   once a store holds every call, the next round starts a new run in a fresh store.
 3. After each run: the calls the run's summary says it scored must all be new in the store
    (stored after - stored before >= summary.scored); an interrupted batch must exit non-zero.
-4. A last run without signals: every call exactly once in the store (one record per audio
+4. A rerun without signals of every store: every call exactly once (one record per audio
    content hash, no call_errors left).
 
 Prints one JSON document; ``--out`` also writes it (benchmarks/results/chaos_batch.json).
@@ -152,29 +153,40 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(args.seed)
     _generate(args.folder, args.n_calls, args.seed)
     work = Path(tempfile.mkdtemp(prefix="cx-chaos-"))
-    store = str(work / "chaos.duckdb")
+    stores = [str(work / "chaos-0.duckdb")]
     t0 = time.perf_counter()
     rounds = []
     for _ in range(args.rounds):
+        if Path(stores[-1]).exists() and _stored(stores[-1])[0] == args.n_calls:
+            stores.append(str(work / f"chaos-{len(stores)}.duckdb"))  # a new 40-call run
         action = rng.choice(ACTIONS)
         delay = rng.uniform(args.min_delay_s, args.max_delay_s)
-        rounds.append(_round(args.folder, store, rng, action, delay))
+        row = _round(args.folder, stores[-1], rng, action, delay)
+        rounds.append({"run": len(stores) - 1, **row})
         print(json.dumps(rounds[-1]), file=sys.stderr)
-    final = subprocess.run(
-        [*CX, "calls", "score", str(args.folder), "--out", store, "--workers", "2", "--json"],
-        capture_output=True, text=True,
-    )  # fmt: skip
-    n, hashes, errors = _stored(store)
+    finals = []
+    for store in stores:
+        final = subprocess.run(
+            [*CX, "calls", "score", str(args.folder), "--out", store, "--workers", "2", "--json"],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        n, hashes, errors = _stored(store)
+        finals.append(
+            {
+                "exit_code": final.returncode,
+                "summary": json.loads(final.stdout) if final.stdout.strip() else None,
+                "stored": n,
+                "distinct_audio": hashes,
+                "call_errors_left": errors,
+                "every_call_once": n == hashes == args.n_calls and errors == 0,
+            }
+        )
     result = {
         "benchmark": "chaos_batch",
         "data": f"{args.n_calls} synthetic calls (cxaudio.synth, seed {args.seed}, 20-24 s)",
         "rounds": rounds,
-        "final_exit_code": final.returncode,
-        "final_summary": json.loads(final.stdout) if final.stdout.strip() else None,
-        "stored": n,
-        "distinct_audio": hashes,
-        "call_errors_left": errors,
-        "every_call_once": n == hashes == args.n_calls and errors == 0,
+        "reruns": finals,
+        "every_call_once": all(f["every_call_once"] for f in finals),
         "summaries_claiming_unstored": sum(r["claims_unstored"] for r in rounds),
         "batch_interruptions": sum(r["hit"] == "batch" for r in rounds),
         "batch_interruptions_exit_nonzero": sum(bool(r.get("nonzero_exit")) for r in rounds),
