@@ -212,3 +212,55 @@ def test_phone_numbers_in_file_names_are_not_stored(calls, tmp_path) -> None:
     blob = json.dumps([list(map(str, r)) for r in rows])
     assert "912345678" not in blob and "987654321" not in blob
     assert "[PHONE]" in blob
+
+
+# -- item 6: lock conflicts and failed flushes --------------------------------------------------
+_READER = """
+import sys, time, duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+print("holding", flush=True)
+time.sleep(float(sys.argv[2]))
+"""
+
+
+def test_outside_reader_makes_the_batch_wait_not_abort(calls, tmp_path) -> None:
+    folder = _folder(calls, tmp_path / "calls", 2)
+    store = str(tmp_path / "held.duckdb")
+    with open_store(store):
+        pass
+    reader = subprocess.Popen(
+        [sys.executable, "-c", _READER, store, "4"], stdout=subprocess.PIPE, text=True
+    )
+    assert reader.stdout is not None and reader.stdout.readline().strip() == "holding"
+    summary = score_calls(folder, store=store, lock_timeout_s=120)
+    reader.wait()
+    assert (summary.scored, summary.failed) == (2, 0) and len(_ids(store)) == 2
+
+
+@pytest.mark.postgres
+def test_a_record_the_store_refuses_does_not_take_the_batch_with_it(postgres_store_url) -> None:
+    from cxaudio.batch.jobs import CallJob
+    from cxaudio.batch.runner import CallOutcome, _Item, _Options, _Writer
+    from cxaudio.call import CallConfig
+    from cxvoc.sample import sample_records
+
+    records = list(sample_records(3, seed=4))
+    records[1] = records[1].model_copy(update={"text": "bad \x00 byte"})  # PostgreSQL refuses NUL
+    opts = _Options(postgres_store_url, CallConfig(), "h", "cpu", None, 10, 30.0)
+    with open_store(postgres_store_url) as st:
+        st.execute(
+            "CREATE TABLE IF NOT EXISTS call_errors (record_id VARCHAR PRIMARY KEY, call_id VARCHAR,"
+            " path VARCHAR, error_type VARCHAR, reason VARCHAR, content_hash VARCHAR,"
+            " config_hash VARCHAR, failed_at TIMESTAMP WITH TIME ZONE)"
+        )
+    done: list[tuple[int, CallOutcome]] = []
+    writer = _Writer(opts, done.extend)
+    for i, rec in enumerate(records):
+        item = _Item(i, CallJob(path=f"/x/{i}.wav", name=f"{i}.wav"), rec.record_id)
+        writer.add(rec, item, CallOutcome(f"{i}.wav", item.job.path, rec.record_id, "scored"))
+    writer.close()
+    status = {i: o.status for i, o in done}
+    assert status == {0: "scored", 1: "failed", 2: "scored"}
+    with open_store(postgres_store_url) as st:
+        assert st.count() == 2
+        assert st.query("SELECT record_id FROM call_errors") == [(records[1].record_id,)]
