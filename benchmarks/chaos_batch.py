@@ -142,15 +142,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--n-calls", type=int, default=40)
     ap.add_argument("--rounds", type=int, default=10)
-    ap.add_argument("--seed", type=int, default=17)
-    ap.add_argument("--min-delay-s", type=float, default=8.0)
-    ap.add_argument("--max-delay-s", type=float, default=40.0)
+    ap.add_argument("--seed", type=int, default=17, help="archive seed")
+    ap.add_argument("--chaos-seed", type=int, default=17, help="seed of the signals and delays")
+    ap.add_argument("--min-delay-s", type=float, default=30.0)
+    ap.add_argument("--max-delay-s", type=float, default=100.0)
     ap.add_argument(
         "--folder", type=Path, default=Path(tempfile.gettempdir()) / "cxkit-chaos-archive"
     )
     ap.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     args = ap.parse_args(argv)
-    rng = random.Random(args.seed)
+    rng = random.Random(args.chaos_seed)
     _generate(args.folder, args.n_calls, args.seed)
     work = Path(tempfile.mkdtemp(prefix="cx-chaos-"))
     stores = [str(work / "chaos-0.duckdb")]
