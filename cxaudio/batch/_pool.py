@@ -15,6 +15,7 @@ import contextlib
 import logging
 import multiprocessing as mp
 import os
+import signal
 from collections import Counter, deque
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection, wait
@@ -186,9 +187,12 @@ def run_pool(
             log.warning(
                 "worker %d exited holding %d call(s); handing them out again", w.proc.pid, len(lost)
             )
+        # killed by SIGTERM/SIGINT before its handler was installed: stopped, not crashed by its
+        # call; only other deaths (SIGKILL of the OOM killer, a crash) blame the call in hand
+        blamed = crashed and w.proc.exitcode not in (-signal.SIGTERM, -signal.SIGINT)
         errors: list[tuple[_Item, str]] = []
         for item in lost:
-            if crashed and item.idx == w.inflight:
+            if blamed and item.idx == w.inflight:
                 errors.append(
                     (
                         item,
