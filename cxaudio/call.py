@@ -48,6 +48,8 @@ log = logging.getLogger(__name__)
 
 PARTIES = ("agent", "customer")
 HOP_S = 0.01
+ANALYSIS_MAX_SR = 16000
+"""Files recorded above this rate are decoded in blocks and resampled to it (models run at 8/16 kHz)."""
 
 
 @dataclass(frozen=True)
@@ -62,10 +64,13 @@ class CallConfig:
     emotion_model: str | None = None
     scorecard: Scorecard | None = None
     num_speakers: int | None = 2
+    min_speech_s: float = 3.0
+    """A call with less speech than this (range 0-30 s) is flagged ``no_speech``: QA not applicable."""
 
     def serialize(self) -> dict[str, Any]:
         return {
             "num_speakers": self.num_speakers,
+            "min_speech_s": self.min_speech_s,
             "silence_min_s": self.silence_min_s,
             "interruption_min_s": self.interruption_min_s,
             "merge_gap_s": self.merge_gap_s,
@@ -140,6 +145,8 @@ class CallAnalysis:
     # speakers of the diarization that map to neither party (e.g. an imported RTTM whose roles
     # name two of three speakers): their speech is in no party's metrics, and this says so
     unassigned_speakers: tuple[str, ...] = ()
+    no_speech: bool = False
+    warnings: tuple[str, ...] = ()
 
     @property
     def customer_emotion(self) -> SpeakerEmotion | None:
@@ -160,6 +167,8 @@ class CallAnalysis:
             "config_hash": self.config_hash,
             "models": dict(self.models),
             "unassigned_speakers": list(self.unassigned_speakers),
+            "no_speech": self.no_speech,
+            "warnings": list(self.warnings),
         }
 
     def to_record(
@@ -248,6 +257,8 @@ class CallAnalysis:
                 "channels": self.channels,
                 "diarization_method": self.diarization.method,
                 **({"text_withheld": withheld} if withheld else {}),
+                **({"no_speech": True} if self.no_speech else {}),
+                **({"warnings": list(self.warnings)} if self.warnings else {}),
                 **dict(attributes or {}),
             },
             content_hash=self.content_hash,
@@ -357,7 +368,7 @@ def analyze_call(
     ``threads``: ONNX Runtime intra-op threads of the diarization model (0: all cores; the
     batch runner gives each worker process 1).
     """
-    from . import load
+    from .io import info, load
 
     if device not in ("auto", "cpu", "cuda"):
         raise ParameterError(f"device={device!r} must be 'auto', 'cpu' or 'cuda'")
@@ -375,7 +386,15 @@ def analyze_call(
         )
     path = str(path)
     chash = content_hash(path)
-    y, sr = load(path)
+    meta = info(path)
+    y, sr = load(path, sr=min(meta.sr, ANALYSIS_MAX_SR))
+    warnings: list[str] = []
+    declared_s = (meta.declared_frames or meta.frames) / meta.sr
+    if declared_s - y.shape[-1] / sr > 0.05:
+        warnings.append(
+            f"truncated: the header declares {declared_s:.1f} s, the file holds "
+            f"{y.shape[-1] / sr:.1f} s; scored what is there"
+        )
     if y.ndim == 2 and y.shape[0] == 1:
         y = y[0]
     if y.ndim == 2 and y.shape[0] > 2:
@@ -422,6 +441,13 @@ def analyze_call(
     n = int(round(duration / HOP_S))
     solo = _solo_frames(turns, n)
     anyone = solo["any"]
+    speech_s = float(anyone.sum()) * HOP_S
+    no_speech = speech_s < cfg.min_speech_s
+    if no_speech:
+        warnings.append(
+            f"no speech: {speech_s:.1f} s of speech in {duration:.1f} s (min_speech_s="
+            f"{cfg.min_speech_s}); QA not applicable"
+        )
 
     frames: dict[str, ProsodyFrames] = {}
     if y.ndim == 1:
@@ -468,13 +494,15 @@ def analyze_call(
             role, frames[role], _runs(solo[role]), duration, cfg, tr, classifier, signals[role], sr
         )
     models.setdefault("arousal", "prosody-baseline-1")
-    qa = score_call(
+    qa: QAResult | None = score_call(
         card,
         metrics=metrics.serialize(),
         duration_s=duration,
         transcript=tr,
         emotion=emotion["customer"].serialize() if "customer" in emotion else None,
     )
+    if no_speech:
+        qa = None  # nothing was said: a scorecard would pass every silence rule
     return CallAnalysis(
         path=path,
         sr=sr,
@@ -489,6 +517,8 @@ def analyze_call(
         config_hash=cfg.hash(),
         models=models,
         unassigned_speakers=unassigned,
+        no_speech=no_speech,
+        warnings=tuple(warnings),
     )
 
 

@@ -85,10 +85,17 @@ class AudioInfo:
     frames: int
     format: str
     subtype: str
+    declared_frames: int | None = None
+    """Frames the header promises (a WAV data chunk's size) when it says more than the file holds."""
 
     @property
     def duration_s(self) -> float:
         return self.frames / self.sr if self.sr else 0.0
+
+    @property
+    def truncated(self) -> bool:
+        """The header declares more audio than the file holds (a cut-off copy or upload)."""
+        return self.declared_frames is not None and self.declared_frames > self.frames
 
     def serialize(self) -> dict[str, Any]:
         return {
@@ -99,6 +106,7 @@ class AudioInfo:
             "duration_s": self.duration_s,
             "format": self.format,
             "subtype": self.subtype,
+            "declared_frames": self.declared_frames,
         }
 
 
@@ -124,14 +132,32 @@ def _sniff(head: bytes) -> str | None:
 
 
 def _describe_head(head: bytes) -> str:
-    sample = head[:256]
-    try:
-        text = sample.decode("utf-8")
-    except UnicodeDecodeError:
-        text = None
-    if text is not None and all(c.isprintable() or c in "\r\n\t" for c in text):
-        return f"it looks like text ({text[:24]!r}…)"
+    text = _as_text(head[:512])
+    if text is not None:
+        return f"it looks like text, not audio: {text[:32]!r}…"
     return f"its first bytes are {head[:8]!r}"
+
+
+def _as_text(sample: bytes) -> str | None:
+    """``sample`` decoded when it reads as text (UTF-8 or UTF-16 with a BOM), else None.
+
+    A multi-byte character cut off at the end of the sample does not make it binary.
+    """
+    for bom, codec in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if sample.startswith(bom):
+            sample, encoding = sample[2 : len(sample) - len(sample) % 2], codec
+            break
+    else:
+        sample, encoding = sample.removeprefix(b"\xef\xbb\xbf"), "utf-8"
+    for cut in range(4):
+        try:
+            text = sample[: len(sample) - cut].decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if text and all(c.isprintable() or c in "\r\n\t" for c in text):
+            return text
+        return None
+    return None
 
 
 def _wav_format_tag(head: bytes) -> int | None:
@@ -148,6 +174,28 @@ def _wav_format_tag(head: bytes) -> int | None:
             if tag == 0xFFFE and pos + 8 + 26 <= len(head):  # WAVE_FORMAT_EXTENSIBLE subformat
                 tag = struct.unpack("<H", head[pos + 8 + 24 : pos + 8 + 26])[0]
             return int(tag)
+        pos += 8 + size + (size & 1)
+    return None
+
+
+def _wav_declared_frames(head: bytes, file_size: int) -> int | None:
+    """Frames a RIFF/WAVE header declares in its data chunk, when more than the file holds.
+
+    None when the header agrees with the file, or leaves the size open (0 or 0xFFFFFFFF, as
+    streaming writers do).
+    """
+    if head[:4] != b"RIFF":
+        return None
+    pos, align = 12, 0
+    while pos + 8 <= len(head):
+        cid, size = head[pos : pos + 4], struct.unpack("<I", head[pos + 4 : pos + 8])[0]
+        if cid == b"fmt " and pos + 22 <= len(head):
+            align = struct.unpack("<H", head[pos + 20 : pos + 22])[0]
+        if cid == b"data":
+            if size in (0, 0xFFFFFFFF) or not align:
+                return None
+            held = file_size - (pos + 8)
+            return size // align if size > held else None
         pos += 8 + size + (size & 1)
     return None
 
@@ -224,14 +272,19 @@ def info(path: str | os.PathLike[str]) -> AudioInfo:
     (8000, 2, 183.4)
     """
     p = _check_file(path)
+    with open(p, "rb") as raw:
+        head = raw.read(4096)
     with _open(p) as fh:
+        frames = max(int(fh.frames), 0)
+        declared = _wav_declared_frames(head, p.stat().st_size)
         return AudioInfo(
             path=str(p),
             sr=int(fh.samplerate),
             channels=int(fh.channels),
-            frames=max(int(fh.frames), 0),
+            frames=frames,
             format=str(fh.format),
             subtype=str(fh.subtype),
+            declared_frames=declared if declared is not None and declared > frames else None,
         )
 
 
@@ -276,13 +329,12 @@ def load(
         start = int(round(offset_s * file_sr))
         count = -1 if duration_s is None else int(round(duration_s * file_sr))
         total = int(fh.frames)
-        try:
-            if start:
-                fh.seek(min(start, max(fh.frames, 0)))
-            data = fh.read(frames=count, dtype="float32", always_2d=True)
-        except (sf.LibsndfileError, RuntimeError) as exc:
-            raise AudioFileError(f"{p}: cannot decode samples: corrupt data ({exc})") from None
-    n = data.shape[0]
+        if start:
+            fh.seek(min(start, max(fh.frames, 0)))
+        want = max(total - start, 0) if count < 0 else min(count, max(total - start, 0))
+        data = _read_blocks(fh, p, want, target, mono)
+    n = data.shape[-1]
+    out_sr = target or file_sr
     if n == 0 and start > 0:
         raise AudioFileError(
             f"{p}: offset_s={offset_s} is at or past the end of the audio "
@@ -290,15 +342,71 @@ def load(
         )
     if n == 0:
         raise AudioFileError(f"{p}: no audio samples (header declares {file_sr} Hz but no data)")
-    if n < min_duration_s * file_sr:
+    if n < min_duration_s * out_sr:
         raise AudioFileError(
-            f"{p}: audio is too short: {n / file_sr * 1000:.1f} ms ({n} frames at {file_sr} Hz), "
+            f"{p}: audio is too short: {n / out_sr * 1000:.1f} ms ({n} frames at {out_sr} Hz), "
             f"shorter than min_duration_s={min_duration_s}; pass min_duration_s=0 to load it anyway"
         )
-    if target is not None and target != file_sr:
-        data = soxr.resample(data, file_sr, target, quality="HQ")
-        file_sr = target
-    return _finish(data, mono), file_sr
+    return data, out_sr
+
+
+_BLOCK_FRAMES = 1 << 18  # 5.5 s at 48 kHz: the decoder's working set, whatever the file's length
+
+
+def _read_blocks(
+    fh: sf.SoundFile, p: Path, want: int, target: int | None, mono: bool
+) -> np.ndarray:
+    """Decode ``want`` frames in blocks into one preallocated array, resampling block by block.
+
+    Peak memory is the output (at the target rate) plus one block, not the file at its own rate
+    in several copies. A file whose data ends before its header says (a cut-off copy) gives the
+    frames decoded up to the damage, with a logged warning; nothing decodable raises.
+    """
+    file_sr, channels = int(fh.samplerate), int(fh.channels)
+    out_sr = target or file_sr
+    resampler = (
+        soxr.ResampleStream(file_sr, out_sr, channels, dtype="float32", quality="HQ")
+        if out_sr != file_sr
+        else None
+    )
+    rows = 1 if mono or channels == 1 else channels
+    capacity = int(np.ceil(want * out_sr / file_sr)) + 16
+    out = np.empty((rows, capacity), dtype=np.float32)
+    filled = read = 0
+    while read < want:
+        try:
+            block = fh.read(frames=min(_BLOCK_FRAMES, want - read), dtype="float32", always_2d=True)
+        except (sf.LibsndfileError, RuntimeError) as exc:
+            if read == 0:
+                raise AudioFileError(f"{p}: cannot decode samples: corrupt data ({exc})") from None
+            logger.warning(
+                "%s: data ends after %d of %d frames (%s); using the decoded part",
+                p,
+                read,
+                want,
+                exc,
+            )
+            block = np.zeros((0, channels), dtype=np.float32)
+        read += block.shape[0]
+        last = block.shape[0] == 0 or read >= want
+        if resampler is not None:
+            block = resampler.resample_chunk(block, last=last)
+        if block.shape[0]:
+            piece = _finish(block, mono)
+            piece = piece.reshape(rows, -1)
+            if filled + piece.shape[1] > out.shape[1]:
+                out = np.concatenate([out[:, :filled], piece], axis=1)
+            else:
+                out[:, filled : filled + piece.shape[1]] = piece
+            filled += piece.shape[1]
+        if last:
+            break
+    if filled < out.shape[1]:  # compact the rows in place: no second copy of a long file
+        flat = out.reshape(-1)
+        for r in range(1, rows):
+            flat[r * filled : (r + 1) * filled] = out[r, :filled]
+        out = flat[: rows * filled].reshape(rows, filled)
+    return out[0] if rows == 1 else out
 
 
 def stream(

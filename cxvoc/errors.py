@@ -6,6 +6,7 @@ Exception tree::
     ├── ValidationError        a record or a config value is invalid (names field and value)
     ├── ConfigError            a configuration file is missing, unreadable or inconsistent
     └── StoreError             a store URL is unsupported or a database operation failed
+        └── StoreLockedError   another process held the store longer than the lock timeout
 """
 
 from __future__ import annotations
@@ -40,3 +41,7 @@ class StoreError(CxVocError):
     """A store URL is unsupported or a database operation failed."""
 
     exit_code = 74  # EX_IOERR
+
+
+class StoreLockedError(StoreError):
+    """Another process (a writer, a notebook's read-only connection) held the store too long."""

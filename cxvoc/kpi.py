@@ -451,6 +451,9 @@ def _empty(by: Sequence[str], period: Period) -> pa.Table:
 
 
 def _filter(table: pa.Table, where: str) -> pa.Table:
+    from .store._where import check_where
+
+    check_where(where)  # one expression: no '; ATTACH …' on this connection
     con = duckdb.connect()
     con.register("records", table)
     try:

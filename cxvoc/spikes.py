@@ -108,7 +108,10 @@ def two_proportion_z(x1: int, n1: int, x0: int, n0: int) -> tuple[float, float]:
 
 
 def _daily(source: Store | pa.Table, params: SpikeParams) -> dict[str, dict[date, tuple[int, int]]]:
+    from .store._where import check_where
+
     table = records_arrow(source)
+    check_where(params.where)  # one expression: no '; ATTACH …' on this connection
     con = duckdb.connect()
     con.register("records", table)
     unit = "day" if params.bucket == "day" else "week"

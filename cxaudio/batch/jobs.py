@@ -1,12 +1,16 @@
 """What a batch scores: calls found in a folder, or listed in a manifest.
 
+A call's identity (its ``record_id``) is the manifest's ``call_id`` when one is given, else the
+hash of its audio bytes: the same recording scored through its folder, a parent folder or a
+manifest without ids is stored once.
+
 A folder is searched recursively for audio files; a transcript next to a call is picked up
 when it has the same stem (``call.wav`` → ``call.transcript.json``, ``call.srt``, ``call.vtt``,
 ``call.stm``, ``call.ctm``). A manifest is a CSV, JSONL or JSON list with one call per row:
 
 =================  ===============================================================
 ``path``           the audio file, relative to the manifest's folder (required)
-``call_id``        source-native id (default: the path relative to the folder)
+``call_id``        source-native id: the record's identity (default: the audio's content hash)
 ``transcript``     transcript file
 ``channel_map``    ``agent=0,customer=1`` or a JSON object
 ``customer_id``    pseudonymized before storage (needs a salt)
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -28,7 +33,7 @@ from typing import Any
 from ..errors import ParameterError
 from ..io import SUPPORTED_EXTENSIONS
 
-__all__ = ["CallJob", "discover_jobs"]
+__all__ = ["CallJob", "discover_jobs", "mask_name"]
 
 _TRANSCRIPT_SUFFIXES = (".transcript.json", ".srt", ".vtt", ".stm", ".ctm")
 _MANIFEST_SUFFIXES = (".csv", ".jsonl", ".json")
@@ -48,10 +53,14 @@ _FIELDS = {
 
 @dataclass(frozen=True)
 class CallJob:
-    """One call to score."""
+    """One call to score.
+
+    ``call_id``: the source-native id (the record's identity), or None to identify the call by
+    its audio content. ``name``: the path relative to the scored folder or manifest (a label).
+    """
 
     path: str
-    call_id: str
+    call_id: str | None = None
     transcript: str | None = None
     channel_map: dict[str, int] | None = None
     customer_id: str | None = None
@@ -60,9 +69,27 @@ class CallJob:
     brand: str | None = None
     service: str | None = None
     unit: str | None = None
+    name: str | None = None
+
+    @property
+    def label(self) -> str:
+        """How the call is named in errors and records: its call_id, else its file name."""
+        return self.call_id or self.name or Path(self.path).name
 
     def serialize(self) -> dict[str, Any]:
         return asdict(self)
+
+
+# Vietnamese phone numbers as PBX exports write them into file names: 0 or (+)84, then 8-10
+# digits, as one digit run (dates and times start with 1 or 2 and are left alone)
+_PHONE_RUN = re.compile(r"(?<![0-9])(?:\+?84|0)[1-9][0-9]{7,9}(?![0-9])")
+
+
+def mask_name(text: str) -> str:
+    """A file name or call id with phone numbers (and any PII ``cxtext.mask_pii`` finds) masked."""
+    from cxtext import mask_pii
+
+    return str(mask_pii(_PHONE_RUN.sub("[PHONE]", text)))
 
 
 def _transcript_for(audio: Path) -> str | None:
@@ -150,7 +177,8 @@ def _from_manifest(manifest: Path) -> list[CallJob]:
         jobs.append(
             CallJob(
                 path=str(audio),
-                call_id=str(row.get("call_id") or row["path"]),
+                call_id=str(row["call_id"]) if row.get("call_id") else None,
+                name=str(row["path"]),
                 transcript=tr if tr else _transcript_for(audio),
                 channel_map=_channel_map(row.get("channel_map"), where),
                 customer_id=(str(row["customer_id"]) if row.get("customer_id") else None),
@@ -176,15 +204,13 @@ def discover_jobs(source: str | Path) -> list[CallJob]:
             and p.suffix.lower() in SUPPORTED_EXTENSIONS
         )
         return [
-            CallJob(
-                path=str(p), call_id=p.relative_to(src).as_posix(), transcript=_transcript_for(p)
-            )
+            CallJob(path=str(p), name=p.relative_to(src).as_posix(), transcript=_transcript_for(p))
             for p in files
         ]
     if src.is_file() and src.suffix.lower() in _MANIFEST_SUFFIXES:
         return _from_manifest(src)
     if src.is_file():
-        return [CallJob(path=str(src), call_id=src.name, transcript=_transcript_for(src))]
+        return [CallJob(path=str(src), name=src.name, transcript=_transcript_for(src))]
     raise ParameterError(
         f"{str(src)!r} does not exist: give a folder of calls, an audio file, or a manifest "
         "(.csv, .jsonl, .json)"

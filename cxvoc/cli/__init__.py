@@ -64,10 +64,22 @@ def _register() -> None:
 _register()
 
 
+EXIT_INTERRUPTED = 130
+"""Exit status after Ctrl-C (SIGINT); SIGTERM gives 143 (128 + 15), as shells report signals."""
+
+
 def main() -> None:
-    """Console-script entry point: run the app and map package errors to exit codes."""
+    """Console-script entry point: run the app and map package errors to exit codes.
+
+    Typer returns (rather than raises) the code of ``typer.Exit`` when not in standalone mode,
+    and turns Ctrl-C into ``Exit(130)``: the returned code is the process's exit status.
+    """
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and not isinstance(code, bool) and code:
+            if code == EXIT_INTERRUPTED:
+                typer.echo("Interrupted.", err=True)
+            sys.exit(code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:

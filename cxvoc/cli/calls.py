@@ -146,10 +146,19 @@ def score(
     batch_size: Annotated[
         int, typer.Option(min=1, help="Records each worker writes per transaction.")
     ] = 8,
+    lock_timeout_s: Annotated[
+        float,
+        typer.Option(min=0.0, help="Seconds a write waits for a store locked by another process."),
+    ] = 600.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Score every call into VoC records: metrics, customer emotion, QA; failures go to call_errors."""
+    """Score every call into VoC records: metrics, customer emotion, QA; failures go to call_errors.
+
+    Exit status: 0 every call stored or skipped; 4 some calls failed (the rest are stored);
+    1 every call failed; 130/143 stopped by SIGINT/SIGTERM (finished calls are stored, a rerun
+    scores the rest).
+    """
     from rich.console import Console
 
     from cxaudio.batch import score_calls
@@ -172,6 +181,7 @@ def score(
         resume=resume,
         salt=salt,
         batch_size=batch_size,
+        lock_timeout_s=lock_timeout_s,
     )
     if quiet or as_json:
         summary = score_calls(source, **kwargs)
@@ -182,8 +192,8 @@ def score(
         typer.echo(json.dumps(summary.serialize(), ensure_ascii=False, indent=2))
     else:
         print_summary(summary, out, console=Console())
-    if summary.failed and not summary.scored and not summary.skipped:
-        raise typer.Exit(1)
+    if summary.exit_code:
+        raise typer.Exit(summary.exit_code)
 
 
 def print_summary(summary: Any, store: str, *, console: Any) -> None:
@@ -199,6 +209,7 @@ def print_summary(summary: Any, store: str, *, console: Any) -> None:
         ("scored", f"{summary.scored:,}"),
         ("skipped (resume)", f"{summary.skipped:,}"),
         ("failed", f"{summary.failed:,}"),
+        ("no speech (QA n/a)", f"{summary.no_speech:,}"),
         ("audio scored", f"{summary.audio_s / 3600:.2f} h"),
         ("wall time", f"{summary.wall_s:.1f} s"),
         ("speed", f"{rt:,.0f}× real time" if rt else "-"),
@@ -209,9 +220,18 @@ def print_summary(summary: Any, store: str, *, console: Any) -> None:
             ", ".join(f"{v:.0f} MB" for v in summary.peak_rss_mb.values()) or "-",
         ),
     ]
+    if summary.interrupted:
+        rows.insert(4, (f"not done ({summary.interrupted})", f"{summary.unfinished:,}"))
+    if summary.requeued:
+        rows.insert(4, ("re-scored after a worker died", f"{summary.requeued:,}"))
     for k, v in rows:
         t.add_row(k, v)
     console.print(t)
+    if summary.interrupted:
+        console.print(
+            f"[yellow]interrupted by {summary.interrupted}[/]: {summary.scored:,} call(s) stored; "
+            "run the same command again to score the rest"
+        )
     for path, reason in summary.errors[:20]:
         console.print(f"[red]failed[/] {path}: {reason}")
     if len(summary.errors) > 20:

@@ -100,6 +100,10 @@ def show(
     from ..store import open_store
 
     keys = [k.strip() for k in by.split(",") if k.strip()]
+    if where is not None:
+        from ..store._where import check_where
+
+        check_where(where)  # one expression, before any database sees it
     with open_store(store) as st:
         table = kpi_table(st, by=keys, period=period.value, kpis=kpi, where=where)
     if out is not None:
@@ -108,9 +112,9 @@ def show(
 
             pq.write_table(table, out)
         else:
-            import pyarrow.csv as pcsv
+            from ._csv import write_csv
 
-            pcsv.write_csv(table, out)
+            write_csv(table, out)  # text cells that spreadsheets would run as formulas escaped
         typer.echo(f"wrote {table.num_rows:,} rows to {out}")
         return
     from rich.console import Console

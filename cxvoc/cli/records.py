@@ -62,7 +62,10 @@ def export(
     format: Annotated[
         Format | None, typer.Option("--format", "-f", help="Default: from the suffix.")
     ] = None,
-    where: Annotated[str | None, typer.Option(help="SQL filter, e.g. \"source = 'call'\".")] = None,
+    where: Annotated[
+        str | None,
+        typer.Option(help="One SQL condition, e.g. \"source = 'call'\" (run read-only)."),
+    ] = None,
 ) -> None:
     """Export records to Parquet or JSONL."""
     from ..store import open_store

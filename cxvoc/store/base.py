@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 from ..errors import StoreError
 from ..record import Record
 from ._rows import dedupe_last, table_to_records, to_arrow
+from ._where import check_where
 
 log = logging.getLogger(__name__)
 
@@ -89,11 +90,19 @@ class Store(ABC):
 
     @abstractmethod
     def to_arrow(self, *, where: str | None = None, params: Sequence[Any] = ()) -> pa.Table:
-        """Records (optionally filtered by a SQL ``where`` clause) as an Arrow table."""
+        """Records (optionally filtered by a SQL ``where`` condition) as an Arrow table.
+
+        ``where`` must be one SQL expression (:func:`check_where`) and is run read-only.
+        """
+
+    def read_query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """:meth:`query` in a read-only transaction where the backend has them."""
+        return self.query(sql, params)
 
     def count(self, *, where: str | None = None, params: Sequence[Any] = ()) -> int:
-        clause = f" WHERE {where}" if where else ""
-        return int(self.query(f"SELECT count(*) FROM records{clause}", params)[0][0])
+        """Records matching ``where`` (one SQL condition, run read-only; see ``check_where``)."""
+        clause = f" WHERE ({check_where(where)})" if where is not None else ""
+        return int(self.read_query(f"SELECT count(*) FROM records{clause}", params)[0][0])
 
     def iter_records(
         self, *, where: str | None = None, params: Sequence[Any] = ()

@@ -2,7 +2,10 @@
 
 DuckDB lets one process at a time open a database file for writing. To let several worker
 processes write one run's records, every operation takes an exclusive ``flock`` on
-``<file>.lock``, opens the database, runs one transaction and closes it again. A process killed
+``<file>.lock``, opens the database, runs one transaction and closes it again. A process that
+does not take part in the flock (the duckdb CLI, a notebook's read-only connection) holds
+DuckDB's own file lock instead: opening then fails with a lock conflict, and is retried until
+``lock_timeout_s`` (then :class:`~cxvoc.errors.StoreLockedError`). A process killed
 mid-transaction leaves the lock released (the kernel drops it) and the database readable:
 DuckDB's write-ahead log replays committed transactions only.
 """
@@ -21,9 +24,10 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from ..errors import StoreError
+from ..errors import StoreError, StoreLockedError
 from ..record import Record
 from ._rows import COLUMNS, fetch_arrow, to_arrow
+from ._where import check_where
 from .base import Store
 
 log = logging.getLogger(__name__)
@@ -91,11 +95,9 @@ class DuckDBStore(Store):
             return
         fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            self._acquire(fd)
-            try:
-                con = duckdb.connect(str(self.path))
-            except duckdb.Error as exc:
-                raise StoreError(f"cannot open DuckDB store {self.url!r}: {exc}") from exc
+            deadline = time.monotonic() + self.lock_timeout_s
+            self._acquire(fd, deadline)
+            con = self._connect(deadline)
             self._con = con
             try:
                 yield con
@@ -105,8 +107,25 @@ class DuckDBStore(Store):
         finally:
             os.close(fd)  # releases the flock
 
-    def _acquire(self, fd: int) -> None:
-        deadline = time.monotonic() + self.lock_timeout_s
+    def _connect(self, deadline: float) -> duckdb.DuckDBPyConnection:
+        """Open the file, waiting out another process's DuckDB lock until ``deadline``."""
+        delay = 0.05
+        while True:
+            try:
+                return duckdb.connect(str(self.path))
+            except duckdb.Error as exc:
+                if not _lock_conflict(exc):
+                    raise StoreError(f"cannot open DuckDB store {self.url!r}: {exc}") from exc
+                if time.monotonic() > deadline:
+                    raise StoreLockedError(
+                        f"store {self.url!r} stayed locked by another process for "
+                        f"{self.lock_timeout_s} s ({exc})"
+                    ) from exc
+                log.info("store %s is locked by another process; waiting", self.url)
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
+
+    def _acquire(self, fd: int, deadline: float) -> None:
         delay = 0.005
         while True:
             try:
@@ -114,7 +133,7 @@ class DuckDBStore(Store):
                 return
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise StoreError(
+                    raise StoreLockedError(
                         f"store {self.url!r} stayed locked by another process for {self.lock_timeout_s} s"
                     ) from None
                 time.sleep(delay)
@@ -149,10 +168,29 @@ class DuckDBStore(Store):
             except duckdb.Error as exc:
                 raise StoreError(f"statement failed on {self.url!r}: {exc}") from exc
 
+    def read_query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._read_only() as con:
+            return con.execute(sql, list(params)).fetchall()
+
     def to_arrow(self, *, where: str | None = None, params: Sequence[Any] = ()) -> pa.Table:
-        clause = f" WHERE {where}" if where else ""
+        clause = f" WHERE ({check_where(where)})" if where is not None else ""
+        with self._read_only() as con:
+            return fetch_arrow(con, f"SELECT {', '.join(COLUMNS)} FROM records{clause}", params)
+
+    @contextmanager
+    def _read_only(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection inside a read-only transaction (user filters cannot change data)."""
         with self.connection() as con:
             try:
-                return fetch_arrow(con, f"SELECT {', '.join(COLUMNS)} FROM records{clause}", params)
+                con.execute("BEGIN TRANSACTION READ ONLY")
+                try:
+                    yield con
+                finally:
+                    con.execute("ROLLBACK")
             except duckdb.Error as exc:
                 raise StoreError(f"query failed on {self.url!r}: {exc}") from exc
+
+
+def _lock_conflict(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return "lock" in text and ("conflicting" in text or "could not set lock" in text)

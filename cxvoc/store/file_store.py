@@ -1,9 +1,17 @@
 """File sinks: Parquet and JSONL files that behave as stores (upsert by record_id in memory,
-written atomically on :meth:`close`)."""
+written atomically on :meth:`close`).
+
+Several processes may write one file: :meth:`FileStore.flush` takes an exclusive ``flock`` on
+``<file>.lock``, reads the file as it is now, applies this writer's upserts and replaces the
+file, so concurrent writers merge instead of overwriting each other's rows.
+"""
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -12,32 +20,43 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..errors import StoreError
+from ..errors import StoreError, StoreLockedError
 from ..record import Record
 from ._rows import fetch_arrow, table_to_records, to_arrow
+from ._where import check_where
 from .base import ExportFormat, Store
 
 
 class FileStore(Store):
     """Records kept in memory and written to one Parquet or JSONL file on close.
 
-    Opening an existing file loads it, so upserts merge with what the file held.
+    Opening an existing file loads it, so upserts merge with what the file held; writing merges
+    again with what other writers stored in the meantime (under a file lock, waited for up to
+    ``lock_timeout_s``).
     """
 
-    def __init__(self, path: str | Path, *, format: ExportFormat) -> None:
+    def __init__(
+        self, path: str | Path, *, format: ExportFormat, lock_timeout_s: float = 600.0
+    ) -> None:
         self.path = Path(path)
         self.url = str(self.path)
         self.format = format
+        self.lock_timeout_s = lock_timeout_s
         self._records: dict[str, Record] = {}
-        self._dirty = False
+        self._pending: dict[str, Record] = {}
         if self.path.exists() and self.path.stat().st_size > 0:
-            self._load()
+            self._records = self._load()
 
-    def _load(self) -> None:
+    @property
+    def _dirty(self) -> bool:
+        return bool(self._pending)
+
+    def _load(self) -> dict[str, Record]:
+        records: dict[str, Record] = {}
         try:
             if self.format == "parquet":
                 for record in table_to_records(pq.read_table(self.path)):
-                    self._records[record.record_id] = record
+                    records[record.record_id] = record
             else:
                 with self.path.open(encoding="utf-8") as fh:
                     for lineno, line in enumerate(fh, 1):
@@ -46,21 +65,22 @@ class FileStore(Store):
                                 record = Record.parse(line)
                             except Exception as exc:
                                 raise StoreError(f"{self.url}:{lineno}: {exc}") from exc
-                            self._records[record.record_id] = record
+                            records[record.record_id] = record
         except (OSError, pa.ArrowException) as exc:
             raise StoreError(f"cannot read existing store file {self.url!r}: {exc}") from exc
+        return records
 
     def _upsert_batch(self, records: Sequence[Record]) -> int:
         for record in records:
             self._records[record.record_id] = record
-        self._dirty = True
+            self._pending[record.record_id] = record
         return len(records)
 
     def to_arrow(self, *, where: str | None = None, params: Sequence[Any] = ()) -> pa.Table:
         table = to_arrow(list(self._records.values()))
-        if not where:
+        if where is None:
             return table
-        return self._sql(f"SELECT * FROM records WHERE {where}", params, arrow=True)
+        return self._sql(f"SELECT * FROM records WHERE ({check_where(where)})", params, arrow=True)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self._sql(sql, params, arrow=False)
@@ -83,18 +103,41 @@ class FileStore(Store):
             con.close()
 
     def flush(self) -> None:
-        if not self._dirty:
+        """Merge this writer's upserts into the file as it is now, under the file lock."""
+        if not self._pending:
             return
-        table = to_arrow(list(self._records.values()))
-        tmp = self.path.with_name(self.path.name + ".partial")
-        if self.format == "parquet":
-            pq.write_table(table, tmp, compression="zstd")
-        else:
-            with tmp.open("w", encoding="utf-8") as fh:
-                for record in self._records.values():
-                    fh.write(json.dumps(record.serialize(), ensure_ascii=False) + "\n")
-        tmp.replace(self.path)
-        self._dirty = False
+        fd = os.open(self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self._lock(fd)
+            current = self._load() if self.path.exists() and self.path.stat().st_size else {}
+            current.update(self._pending)
+            table = to_arrow(list(current.values()))
+            tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.partial")
+            if self.format == "parquet":
+                pq.write_table(table, tmp, compression="zstd")
+            else:
+                with tmp.open("w", encoding="utf-8") as fh:
+                    for record in current.values():
+                        fh.write(json.dumps(record.serialize(), ensure_ascii=False) + "\n")
+            tmp.replace(self.path)
+        finally:
+            os.close(fd)  # releases the lock
+        self._records = current
+        self._pending = {}
+
+    def _lock(self, fd: int) -> None:
+        deadline = time.monotonic() + self.lock_timeout_s
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise StoreLockedError(
+                        f"store file {self.url!r} stayed locked by another writer for "
+                        f"{self.lock_timeout_s} s"
+                    ) from None
+                time.sleep(0.02)
 
     def close(self) -> None:
         self.flush()

@@ -20,6 +20,7 @@ import pyarrow as pa
 from ..errors import StoreError
 from ..record import Record
 from ._rows import ARROW_SCHEMA, COLUMNS, JSON_COLUMNS, to_arrow
+from ._where import check_where
 from .base import Store
 
 log = logging.getLogger(__name__)
@@ -126,10 +127,20 @@ class PostgresStore(Store):
         except self._psycopg.Error as exc:
             raise StoreError(f"statement failed on {self.url!r}: {exc}") from exc
 
+    def read_query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """One statement in a READ ONLY transaction (user filters cannot change data)."""
+        try:
+            with self._conn.transaction(), self._conn.cursor() as cur:
+                cur.execute("SET TRANSACTION READ ONLY")
+                cur.execute(_placeholders(sql), list(params))
+                return cur.fetchall() if cur.description else []
+        except self._psycopg.Error as exc:
+            raise StoreError(f"query failed on {self.url!r}: {exc}") from exc
+
     def to_arrow(self, *, where: str | None = None, params: Sequence[Any] = ()) -> pa.Table:
-        clause = f" WHERE {where}" if where else ""
+        clause = f" WHERE ({check_where(where)})" if where is not None else ""
         select = ", ".join(f"{c}::text" if c in JSON_COLUMNS else c for c in COLUMNS)
-        rows = self.query(f"SELECT {select} FROM records{clause}", params)
+        rows = self.read_query(f"SELECT {select} FROM records{clause}", params)
         columns: list[tuple[Any, ...]] = (
             list(zip(*rows, strict=True)) if rows else [() for _ in COLUMNS]
         )

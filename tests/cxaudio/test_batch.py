@@ -35,6 +35,15 @@ def archive(tmp_path_factory) -> Path:
     return folder
 
 
+def _distinct_copy(src: Path, dst: Path, k: int) -> None:
+    """The same call with k samples changed by one step: other bytes, so another call."""
+    import soundfile as sf
+
+    y, sr = sf.read(src, dtype="int16", always_2d=True)
+    y[:k, 0] += 1
+    sf.write(dst, y, sr, subtype="PCM_16")
+
+
 def _calls(store: str) -> list[str]:
     with open_store(store) as st:
         return [r[0] for r in st.query("SELECT record_id FROM records WHERE source = 'call'")]
@@ -96,9 +105,9 @@ def test_manifest_with_ids_needs_salt_and_pseudonymizes(archive, tmp_path, monke
 def test_sigkill_mid_batch_then_rerun_stores_each_call_once(archive, tmp_path) -> None:
     folder = tmp_path / "calls"
     shutil.copytree(archive, folder)
-    for copy in range(3):  # 6 calls × 4 = 24 calls
+    for copy in range(3):  # 6 calls × 4 = 24 calls (other audio: identity is the content)
         for wav in sorted(archive.glob("*.wav")):
-            shutil.copy(wav, folder / f"copy{copy}-{wav.name}")
+            _distinct_copy(wav, folder / f"copy{copy}-{wav.name}", copy + 1)
     total = 24
     store = str(tmp_path / "kill.duckdb")
     cmd = [
