@@ -129,7 +129,7 @@ def _round(folder: Path, store: str, rng: random.Random, action: str, delay_s: f
         "claims_unstored": bool(summary) and after - before < claimed,
         "duplicates": after - hashes,
     }
-    if hit == "batch":
+    if hit is not None:  # the batch or one of its workers was hit while running
         row["nonzero_exit"] = proc.returncode != 0
     if proc.returncode not in (0, 4, 130, 143, -9) or (summary is None and proc.returncode >= 0):
         row["stderr_tail"] = err[-1500:]
@@ -192,6 +192,9 @@ def main(argv: list[str] | None = None) -> int:
         "batch_interruptions": sum(r["hit"] == "batch" for r in rounds),
         "batch_interruptions_exit_nonzero": sum(bool(r.get("nonzero_exit")) for r in rounds),
         "worker_kills": sum(isinstance(r["hit"], int) for r in rounds),
+        "worker_kills_exit_nonzero": sum(
+            isinstance(r["hit"], int) and bool(r.get("nonzero_exit")) for r in rounds
+        ),
         "wall_s": round(time.perf_counter() - t0, 1),
     }
     text = json.dumps(result, indent=2)
@@ -203,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         result["every_call_once"]
         and result["summaries_claiming_unstored"] == 0
         and result["batch_interruptions"] == result["batch_interruptions_exit_nonzero"]
+        and result["worker_kills"] == result["worker_kills_exit_nonzero"]
     )
     return 0 if ok else 1
 

@@ -99,7 +99,8 @@ def run_pool(
     report: Report,
     stop: StopRequest,
 ) -> tuple[dict[int, float], int]:
-    """Score ``pending`` in ``workers`` processes; returns (peak MB per worker, requeued calls)."""
+    """Score ``pending`` in ``workers`` processes; returns (peak MB per worker, requeued calls,
+    workers that died while the run was not being stopped)."""
     opts = replace(opts, threads=1)
     saved = {v: os.environ.get(v) for v in _THREAD_VARS}
     _limit_threads()  # before the workers start: they inherit the environment
@@ -131,6 +132,7 @@ def run_pool(
     reported: set[int] = set()
     rss: dict[int, float] = {}
     requeued = 0
+    workers_lost = 0
     spawns = len(procs)
     forwarded = False
 
@@ -173,10 +175,13 @@ def run_pool(
             writer.close()
 
     def bury(w: _Worker) -> None:
-        nonlocal requeued
+        nonlocal requeued, workers_lost
         log.debug("worker %d gone (exit code %s)", w.proc.pid, w.proc.exitcode)
         procs.pop(w.proc.pid, None)
         w.conn.close()
+        died = not w.exited or w.proc.exitcode not in (0, None) or w.exit_signum is not None
+        if died and not stop.stopped:
+            workers_lost += 1  # killed (OOM killer, a signal) or crashed: the run says so
         lost = [it for idx, it in w.held.items() if idx not in reported]
         if not lost:
             return
@@ -248,7 +253,7 @@ def run_pool(
                 w.proc.join(timeout=5)
                 drain(w)
                 bury(w)
-    return rss, requeued
+    return rss, requeued, workers_lost
 
 
 def _busy(procs: dict[int, _Worker]) -> int:

@@ -92,7 +92,8 @@ class BatchSummary:
     ``interrupted``: the signal that stopped the run (``SIGINT``/``SIGTERM``), or None;
     ``unfinished``: calls neither stored nor failed because of it; ``no_speech``: scored calls
     with (almost) no speech, QA not applicable; ``requeued``: calls scored again after the
-    worker holding them died.
+    worker holding them died; ``workers_lost``: worker processes that died during the run (killed
+    or crashed; their calls were handed out again or recorded as errors).
     """
 
     total: int
@@ -110,6 +111,7 @@ class BatchSummary:
     warned: int = 0
     unfinished: int = 0
     requeued: int = 0
+    workers_lost: int = 0
     interrupted: str | None = None
 
     @property
@@ -119,12 +121,13 @@ class BatchSummary:
     @property
     def exit_code(self) -> int:
         """0 all stored or skipped; 130/143 stopped by SIGINT/SIGTERM; 1 nothing stored and
-        something failed; 4 some calls failed (the others are stored)."""
+        something failed; 4 some calls failed (the others are stored) or a worker process died
+        (every call is accounted for, but an operator must see that workers are being killed)."""
         if self.interrupted:
             return 128 + int(getattr(signal.Signals, self.interrupted, signal.SIGINT))
         if self.failed and not self.scored and not self.skipped:
             return EXIT_ALL_FAILED
-        return EXIT_SOME_FAILED if self.failed else EXIT_OK
+        return EXIT_SOME_FAILED if self.failed or self.workers_lost else EXIT_OK
 
     def serialize(self) -> dict[str, Any]:
         out = asdict(self)
@@ -569,7 +572,7 @@ def score_calls(
             writer.close()
 
         rss: dict[int, float] = {}
-        requeued = 0
+        requeued = workers_lost = 0
         if pending:
             if engine == "ray":
                 _run_ray(pending, opts, workers, ray_address, report)
@@ -588,7 +591,7 @@ def score_calls(
             else:
                 from ._pool import run_pool
 
-                rss, requeued = run_pool(pending, opts, workers, report, stop)
+                rss, requeued, workers_lost = run_pool(pending, opts, workers, report, stop)
     finally:
         stop.restore()
     for o in outcomes:
@@ -614,6 +617,7 @@ def score_calls(
         warned=sum(bool(o.warnings) for o in scored),
         unfinished=len(jobs) - len(scored) - len(failed) - skipped,
         requeued=requeued,
+        workers_lost=workers_lost,
         interrupted=signal.Signals(stop.signum).name if stop.signum else None,
     )
 

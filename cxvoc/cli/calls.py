@@ -224,6 +224,8 @@ def print_summary(summary: Any, store: str, *, console: Any) -> None:
         rows.insert(4, (f"not done ({summary.interrupted})", f"{summary.unfinished:,}"))
     if summary.requeued:
         rows.insert(4, ("re-scored after a worker died", f"{summary.requeued:,}"))
+    if summary.workers_lost:
+        rows.insert(4, ("worker processes lost", f"{summary.workers_lost:,}"))
     for k, v in rows:
         t.add_row(k, v)
     console.print(t)
