@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from .asr import model_name as asr_model_name
 from .emotion import (
     EmotionClassifier,
     EmotionParams,
@@ -27,7 +28,7 @@ from .emotion import (
     speaker_emotion,
 )
 from .emotion.arousal import ProsodyFrames
-from .errors import AudioFileError, ParameterError
+from .errors import AudioFileError, ModelError, ParameterError
 from .metrics import ConversationMetrics, conversation_metrics, party_turns
 from .metrics import _kernels as mk
 from .metrics.signal import (
@@ -62,9 +63,31 @@ class CallConfig:
     emotion_model: str | None = None
     scorecard: Scorecard | None = None
     num_speakers: int | None = 2
+    # None: transcribe when the runtime and the model are there (and CX_ASR is not "off")
+    asr: bool | None = None
+    asr_model: str | None = None  # a CTranslate2 Whisper folder (None: the bundled one)
+    asr_language: str = "vi"
+
+    def asr_enabled(self) -> bool:
+        """Whether calls without a supplied transcript are transcribed under this config."""
+        if self.asr is False:
+            return False
+        if self.asr:
+            return True
+        if os.environ.get("CX_ASR", "").strip().lower() in ("0", "off", "false", "no"):
+            return False  # automatic transcription switched off for this environment
+        from .asr import asr_available
+
+        return asr_available(self.asr_model)
 
     def serialize(self) -> dict[str, Any]:
+        asr = (
+            {"asr": {"model": asr_model_name(self.asr_model), "language": self.asr_language}}
+            if self.asr_enabled()
+            else {}
+        )
         return {
+            **asr,
             "num_speakers": self.num_speakers,
             "silence_min_s": self.silence_min_s,
             "interruption_min_s": self.interruption_min_s,
@@ -137,6 +160,7 @@ class CallAnalysis:
     content_hash: str
     config_hash: str
     models: dict[str, str] = field(default_factory=dict)
+    asr_error: str | None = None  # why speech recognition failed on this call (scored without)
 
     @property
     def customer_emotion(self) -> SpeakerEmotion | None:
@@ -156,6 +180,7 @@ class CallAnalysis:
             "content_hash": self.content_hash,
             "config_hash": self.config_hash,
             "models": dict(self.models),
+            "asr_error": self.asr_error,
         }
 
     def to_record(
@@ -220,7 +245,18 @@ class CallAnalysis:
                 "label": "negative" if v < -0.2 else "positive" if v > 0.2 else "neutral",
                 "score": v,
             }
-        text = _customer_text(self.transcript)
+        parties = _masked_parties(self.transcript)
+        text = (parties.get("customer") or {}).get("text") if parties is not None else None
+        aspects: tuple[Any, ...] = ()
+        if text:
+            aspects, text_sentiment = _text_opinion(text)
+            if sentiment is None:
+                sentiment = text_sentiment
+        extra: dict[str, Any] = {}
+        if self.transcript is not None and self.transcript.is_asr and parties is not None:
+            extra["transcript"] = {"asr_model": self.transcript.asr_model, "parties": parties}
+        if self.asr_error:
+            extra["asr_error"] = self.asr_error
         return Record(
             record_id=make_record_id("call", call_id or Path(self.path).name),
             source="call",
@@ -236,6 +272,7 @@ class CallAnalysis:
             agent_ref=pseudonymize(agent_id, salt=salt) if agent_id and salt else None,
             audio_uri=Path(self.path).resolve().as_uri(),
             sentiment=sentiment,
+            aspects=aspects,
             emotion=emotion,
             metrics=self.metrics.serialize(),
             qa=None if self.qa is None else self.qa.serialize(),
@@ -243,6 +280,7 @@ class CallAnalysis:
                 "sr": self.sr,
                 "channels": self.channels,
                 "diarization_method": self.diarization.method,
+                **extra,
                 **dict(attributes or {}),
             },
             content_hash=self.content_hash,
@@ -250,19 +288,62 @@ class CallAnalysis:
         )
 
 
-def _customer_text(transcript: Transcript | None) -> str | None:
-    """The customer's words, PII-masked with ``cxtext.mask_pii`` segment by segment."""
+def _masked_parties(transcript: Transcript | None) -> dict[str, dict[str, Any]] | None:
+    """Each party's words and segments, PII-masked with ``cxtext.mask_pii`` over the party's
+    whole text (a number spoken across two segments is still found).
+
+    Fails closed: without the masker, or when it fails, no text is kept (None); when a masked
+    piece spans two segments, the party keeps its masked text and segments without text.
+    """
     if transcript is None:
         return None
-    pieces = [s.text for s in transcript.for_speaker("customer") if s.text]
     mask = _text_fn("mask_pii")
-    if mask is not None:
+    if mask is None:
+        log.warning("cxtext.mask_pii unavailable; the record keeps no transcript text")
+        return None
+    out: dict[str, dict[str, Any]] = {}
+    for party in PARTIES:
+        segs = [s for s in transcript.for_speaker(party) if s.text]
+        if not segs:
+            continue
         try:
-            pieces = [mask(p) for p in pieces]
+            masked = mask("\n".join(" ".join(s.text.split()) for s in segs))
         except Exception as exc:  # noqa: BLE001 - never store text that could not be masked
             log.warning("PII masking failed (%s); the record keeps no text", exc)
             return None
-    return " ".join(pieces) or None
+        lines = masked.split("\n")
+        split = len(lines) == len(segs)
+        out[party] = {
+            "text": " ".join(" ".join(lines).split()),
+            "segments": [
+                {
+                    "start": round(s.start, 3),
+                    "end": round(s.end, 3),
+                    **({"text": lines[i]} if split else {}),
+                    **({"confidence": s.confidence} if s.confidence is not None else {}),
+                }
+                for i, s in enumerate(segs)
+            ],
+        }
+    return out
+
+
+def _text_opinion(text: str) -> tuple[tuple[Any, ...], dict[str, Any] | None]:
+    """Aspects and sentiment of the customer's words (``cxtext``), or nothing when unavailable."""
+    aspects_fn, sentiment_fn = _text_fn("aspects"), _text_fn("sentiment")
+    found: tuple[Any, ...] = ()
+    label = None
+    try:
+        if aspects_fn is not None:
+            found = tuple(
+                {"aspect": a.aspect, "label": a.label, "score": a.score} for a in aspects_fn(text)
+            )
+        if sentiment_fn is not None:
+            r = sentiment_fn(text)
+            label = {"label": r.label, "score": float(r.score)}
+    except Exception as exc:  # noqa: BLE001 - a text model must not sink the call
+        log.warning("text sentiment/aspects unavailable: %s", exc)
+    return found, label
 
 
 # -- the pipeline ---------------------------------------------------------------------------
@@ -434,9 +515,14 @@ def analyze_call(
     metrics = CallMetrics(conv, sig)
 
     tr: Transcript | None = None
+    asr_error = None
     if transcript is not None:
         tr = transcript if isinstance(transcript, Transcript) else load_transcript(Path(transcript))
         tr = align_transcript(tr, diarization)
+    elif cfg.asr_enabled():
+        tr, asr_error = _recognize(path, signals, sr, turns, duration, cfg, device, threads)
+        if tr is not None and tr.asr_model:
+            models["asr"] = tr.asr_model
 
     classifier = EmotionClassifier(cfg.emotion_model, device=device) if cfg.emotion_model else None
     if classifier is not None:
@@ -473,7 +559,46 @@ def analyze_call(
         content_hash=chash,
         config_hash=cfg.hash(),
         models=models,
+        asr_error=asr_error,
     )
+
+
+def _recognize(
+    path: str,
+    signals: Mapping[str, np.ndarray],
+    sr: int,
+    turns: Mapping[str, list[tuple[float, float]]],
+    duration: float,
+    cfg: CallConfig,
+    device: str,
+    threads: int,
+) -> tuple[Transcript | None, str | None]:
+    """The call's transcript by speech recognition of each party's turns on its own signal.
+
+    A missing or broken model raises :class:`ModelError` (the call fails with the fix in the
+    message); any other failure leaves the call scored without a transcript, reason returned.
+    """
+    from .asr import check_model_dir, transcribe_parties
+
+    check_model_dir(cfg.asr_model)
+    try:
+        tr = transcribe_parties(
+            {p: signals[p] for p in PARTIES if p in signals},
+            sr,
+            {p: turns[p] for p in PARTIES if p in signals},
+            duration_s=duration,
+            language=cfg.asr_language,
+            model=cfg.asr_model,
+            device=device,
+            threads=threads,
+            source=path,
+        )
+    except ModelError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - one call's recognition must not sink the call
+        log.warning("speech recognition failed on %s: %s", path, exc)
+        return None, f"{type(exc).__name__}: {exc}"
+    return tr, None
 
 
 def _text_fn(name: str) -> Any:
