@@ -52,7 +52,10 @@ class ASRParams:
     ``join_gap_s`` [0.1, 1.0]: silence put between joined speech pieces.
     ``pad_s`` [0, 0.5]: audio kept around each speech piece.
     ``bridge_s`` [0, 2]: pauses shorter than this inside a party's speech are kept as they are.
-    ``beam_size`` [1, 5]: beam search width. ``batch_size`` [1, 16]: windows decoded together.
+    ``beam_size`` [1, 5]: beam search width. ``batch_size`` [1, 16]: windows decoded together
+    (faster-whisper's batched pipeline, which has no temperature fallback: on the robotic
+    generated Vietnamese it loops on repeated words, so 1 — one window after the other, with
+    fallback — is the default).
     """
 
     window_s: float = 30.0
@@ -60,7 +63,7 @@ class ASRParams:
     pad_s: float = 0.2
     bridge_s: float = 0.6
     beam_size: int = 5
-    batch_size: int = 8
+    batch_size: int = 1
 
     def __post_init__(self) -> None:
         checks = (
@@ -240,11 +243,14 @@ def _windows(
     return joined, pieces, windows
 
 
-def _to_call(t: float, pieces: list[_Piece]) -> float:
-    """A time in the joined audio → the call (a time in a joining gap goes to its piece's end)."""
+def _to_call(t: float, pieces: list[_Piece], *, start: bool = False) -> float:
+    """A time in the joined audio → the call. A time in a joining gap goes to the end of the
+    piece before it, or with ``start`` to the beginning of the piece after it."""
     ats = [pc.at for pc in pieces]
     i = max(0, int(np.searchsorted(ats, t, side="right")) - 1)
     pc = pieces[i]
+    if start and t > pc.at + (pc.end - pc.start) and i + 1 < len(pieces):
+        return float(pieces[i + 1].start)
     return float(min(pc.start + max(t - pc.at, 0.0), pc.end))
 
 
@@ -365,18 +371,32 @@ def transcribe_parties(
         if not merged:
             continue
         joined, pieces, windows = _windows(resampled[key], merged, p)
-        segments, _ = pipe.transcribe(
-            joined,
-            language=language,
-            clip_timestamps=windows,
-            vad_filter=False,
-            without_timestamps=False,
-            word_timestamps=word_timestamps,
-            beam_size=p.beam_size,
-            batch_size=p.batch_size,
-            hotwords=hot,
-            log_progress=False,
-        )
+        _seed()  # the temperature fallback samples: same audio, same text
+        if p.batch_size > 1:
+            segments, _ = pipe.transcribe(
+                joined,
+                language=language,
+                clip_timestamps=windows,
+                vad_filter=False,
+                without_timestamps=False,
+                word_timestamps=word_timestamps,
+                beam_size=p.beam_size,
+                batch_size=p.batch_size,
+                hotwords=hot,
+                log_progress=False,
+            )
+        else:
+            # one window after the other, with Whisper's temperature fallback on repetitions
+            segments, _ = pipe.model.transcribe(
+                joined,
+                language=language,
+                clip_timestamps=[t for w in windows for t in (w["start"], w["end"])],
+                vad_filter=False,
+                condition_on_previous_text=False,
+                word_timestamps=word_timestamps,
+                beam_size=p.beam_size,
+                hotwords=hot,
+            )
         for seg in segments:
             text = seg.text.strip()
             if not text:
@@ -385,14 +405,14 @@ def transcribe_parties(
             if word_timestamps and seg.words is not None:
                 words = tuple(
                     Word(
-                        _to_call(w.start, pieces),
+                        _to_call(w.start, pieces, start=True),
                         _to_call(w.end, pieces),
                         w.word.strip(),
                         float(w.probability),
                     )
                     for w in seg.words
                 )
-            start = round(_to_call(seg.start, pieces), 3)
+            start = round(_to_call(seg.start, pieces, start=True), 3)
             end = round(_to_call(seg.end, pieces), 3)
             out.append(
                 TranscriptSegment(
@@ -406,6 +426,15 @@ def transcribe_parties(
             )
     out.sort(key=lambda s: (s.start, s.end))
     return Transcript(tuple(out), source=source, asr_model=model_name(folder))
+
+
+def _seed() -> None:
+    try:
+        import ctranslate2
+
+        ctranslate2.set_random_seed(0)
+    except (ImportError, AttributeError):
+        pass
 
 
 def _role_turns(diarization: Diarization) -> dict[str, list[tuple[float, float]]]:

@@ -290,41 +290,66 @@ class CallAnalysis:
 
 def _masked_parties(transcript: Transcript | None) -> dict[str, dict[str, Any]] | None:
     """Each party's words and segments, PII-masked with ``cxtext.mask_pii`` over the party's
-    whole text (a number spoken across two segments is still found).
+    whole text, so a number spoken across two segments is still found.
 
-    Fails closed: without the masker, or when it fails, no text is kept (None); when a masked
-    piece spans two segments, the party keeps its masked text and segments without text.
+    Each segment keeps its share of the masked text (a masked piece goes to the segment where
+    it starts, ``cxtext.find_pii`` giving the places). Fails closed: without the masker, or
+    when it fails, no text is kept (None); when the places disagree with ``mask_pii``, the
+    party keeps its masked text and its segments keep no text.
     """
     if transcript is None:
         return None
-    mask = _text_fn("mask_pii")
+    mask, find = _text_fn("mask_pii"), _text_fn("find_pii")
     if mask is None:
         log.warning("cxtext.mask_pii unavailable; the record keeps no transcript text")
         return None
     out: dict[str, dict[str, Any]] = {}
     for party in PARTIES:
-        segs = [s for s in transcript.for_speaker(party) if s.text]
+        segs = [s for s in transcript.for_speaker(party) if s.text.strip()]
         if not segs:
             continue
+        texts = [" ".join(s.text.split()) for s in segs]
+        joined = " ".join(texts)
         try:
-            masked = mask("\n".join(" ".join(s.text.split()) for s in segs))
+            masked = mask(joined)
+            spans = sorted(find(joined), key=lambda sp: sp.start) if find is not None else None
         except Exception as exc:  # noqa: BLE001 - never store text that could not be masked
             log.warning("PII masking failed (%s); the record keeps no text", exc)
             return None
-        lines = masked.split("\n")
-        split = len(lines) == len(segs)
+        pieces = _split_masked(joined, texts, spans) if spans is not None else None
+        if pieces is None or " ".join(p for p in pieces if p) != " ".join(masked.split()):
+            pieces = None
         out[party] = {
-            "text": " ".join(" ".join(lines).split()),
+            "text": masked,
             "segments": [
                 {
                     "start": round(s.start, 3),
                     "end": round(s.end, 3),
-                    **({"text": lines[i]} if split else {}),
+                    **({"text": pieces[i]} if pieces is not None else {}),
                     **({"confidence": s.confidence} if s.confidence is not None else {}),
                 }
                 for i, s in enumerate(segs)
             ],
         }
+    return out
+
+
+def _split_masked(joined: str, texts: list[str], spans: list[Any]) -> list[str]:
+    """Per segment, its part of ``joined`` with each PII span replaced by its token."""
+    out = []
+    start = 0
+    for text in texts:
+        end = start + len(text)
+        parts, pos = [], start
+        for sp in spans:
+            if sp.end <= start or sp.start >= end:
+                continue
+            if sp.start >= start:
+                parts += [joined[pos : sp.start], sp.token]
+            pos = max(pos, min(sp.end, end))
+        parts.append(joined[pos:end])
+        out.append(" ".join("".join(parts).split()))
+        start = end + 1
     return out
 
 
@@ -578,14 +603,21 @@ def _recognize(
     A missing or broken model raises :class:`ModelError` (the call fails with the fix in the
     message); any other failure leaves the call scored without a transcript, reason returned.
     """
-    from .asr import check_model_dir, transcribe_parties
+    from .asr import _vad_spans, check_model_dir, transcribe_parties
 
     check_model_dir(cfg.asr_model)
+    roles = [p for p in PARTIES if p in signals]
     try:
+        if len({id(signals[p]) for p in roles}) > 1:
+            # stereo: each party's own channel, all its speech (the diarized turns are trimmed
+            # for timing metrics and can clip a word's edges)
+            spans = {p: _vad_spans(signals[p], sr, device) for p in roles}
+        else:
+            spans = {p: turns[p] for p in roles}
         tr = transcribe_parties(
-            {p: signals[p] for p in PARTIES if p in signals},
+            {p: signals[p] for p in roles},
             sr,
-            {p: turns[p] for p in PARTIES if p in signals},
+            spans,
             duration_s=duration,
             language=cfg.asr_language,
             model=cfg.asr_model,
