@@ -52,18 +52,20 @@ class ASRParams:
     ``join_gap_s`` [0.1, 1.0]: silence put between joined speech pieces.
     ``pad_s`` [0, 0.5]: audio kept around each speech piece.
     ``bridge_s`` [0, 2]: pauses shorter than this inside a party's speech are kept as they are.
-    ``beam_size`` [1, 5]: beam search width. ``batch_size`` [1, 16]: windows decoded together
-    (faster-whisper's batched pipeline, which has no temperature fallback: on the robotic
-    generated Vietnamese it loops on repeated words, so 1 — one window after the other, with
-    fallback — is the default).
+    ``beam_size`` [1, 5]: beam search width. ``batch_size`` [1, 16]: windows decoded together.
+    ``max_compression`` [1.5, 4] and ``min_logprob`` [-3, 0]: a window whose text compresses
+    more (it repeats itself) or whose confidence is lower is decoded again alone, with
+    Whisper's temperature fallback (faster-whisper's batched pipeline has none).
     """
 
     window_s: float = 30.0
     join_gap_s: float = 0.3
     pad_s: float = 0.2
     bridge_s: float = 0.6
-    beam_size: int = 5
-    batch_size: int = 1
+    beam_size: int = 1
+    batch_size: int = 8
+    max_compression: float = 2.4
+    min_logprob: float = -1.0
 
     def __post_init__(self) -> None:
         checks = (
@@ -73,6 +75,8 @@ class ASRParams:
             ("bridge_s", self.bridge_s, 0.0, 2.0),
             ("beam_size", self.beam_size, 1, 5),
             ("batch_size", self.batch_size, 1, 16),
+            ("max_compression", self.max_compression, 1.5, 4.0),
+            ("min_logprob", self.min_logprob, -3.0, 0.0),
         )
         for name, value, lo, hi in checks:
             if not lo <= value <= hi:
@@ -372,31 +376,7 @@ def transcribe_parties(
             continue
         joined, pieces, windows = _windows(resampled[key], merged, p)
         _seed()  # the temperature fallback samples: same audio, same text
-        if p.batch_size > 1:
-            segments, _ = pipe.transcribe(
-                joined,
-                language=language,
-                clip_timestamps=windows,
-                vad_filter=False,
-                without_timestamps=False,
-                word_timestamps=word_timestamps,
-                beam_size=p.beam_size,
-                batch_size=p.batch_size,
-                hotwords=hot,
-                log_progress=False,
-            )
-        else:
-            # one window after the other, with Whisper's temperature fallback on repetitions
-            segments, _ = pipe.model.transcribe(
-                joined,
-                language=language,
-                clip_timestamps=[t for w in windows for t in (w["start"], w["end"])],
-                vad_filter=False,
-                condition_on_previous_text=False,
-                word_timestamps=word_timestamps,
-                beam_size=p.beam_size,
-                hotwords=hot,
-            )
+        segments = _decode(pipe, joined, windows, language, hot, word_timestamps, p)
         for seg in segments:
             text = seg.text.strip()
             if not text:
@@ -426,6 +406,61 @@ def transcribe_parties(
             )
     out.sort(key=lambda s: (s.start, s.end))
     return Transcript(tuple(out), source=source, asr_model=model_name(folder))
+
+
+def _decode(
+    pipe: Any,
+    joined: np.ndarray,
+    windows: list[dict[str, float]],
+    language: str | None,
+    hot: str | None,
+    word_timestamps: bool,
+    p: ASRParams,
+) -> list[Any]:
+    """Segments of every window: all windows in batches (one encoder pass each, greedy or beam
+    search at temperature 0), then the windows whose text repeats itself (gzip compression
+    ratio > ``ASRParams.max_compression``) or whose confidence is below ``min_logprob`` again,
+    one by one with Whisper's temperature fallback."""
+    from faster_whisper.transcribe import get_compression_ratio
+
+    segments, _ = pipe.transcribe(
+        joined,
+        language=language,
+        clip_timestamps=windows,
+        vad_filter=False,
+        without_timestamps=False,
+        word_timestamps=word_timestamps,
+        beam_size=p.beam_size,
+        batch_size=p.batch_size,
+        hotwords=hot,
+        log_progress=False,
+    )
+    by_window: list[list[Any]] = [[] for _ in windows]
+    starts = [w["start"] for w in windows]
+    for seg in segments:
+        i = max(0, int(np.searchsorted(starts, seg.start + 1e-3, side="right")) - 1)
+        by_window[i].append(seg)
+    out: list[Any] = []
+    for w, segs in zip(windows, by_window, strict=True):
+        text = " ".join(s.text.strip() for s in segs)
+        logprob = min((s.avg_logprob for s in segs), default=0.0)
+        if text and (get_compression_ratio(text) <= p.max_compression and logprob >= p.min_logprob):
+            out.extend(segs)
+            continue
+        if not text and w["end"] - w["start"] < 1.0:
+            continue
+        redo, _ = pipe.model.transcribe(
+            joined,
+            language=language,
+            clip_timestamps=[w["start"], w["end"]],
+            vad_filter=False,
+            condition_on_previous_text=False,
+            word_timestamps=word_timestamps,
+            beam_size=p.beam_size,
+            hotwords=hot,
+        )
+        out.extend(redo)
+    return out
 
 
 def _seed() -> None:
