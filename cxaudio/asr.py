@@ -233,7 +233,7 @@ def _windows(
     for a, b in spans:
         audio = y16[int(a * ASR_SR) : int(b * ASR_SR)]
         length = audio.shape[0] / ASR_SR
-        if pieces and at + length - win_start > p.window_s:
+        if pieces and at + length + p.join_gap_s - win_start > p.window_s:
             windows.append({"start": win_start, "end": at})
             win_start = at
         parts.append(audio.astype(np.float32, copy=False))

@@ -211,3 +211,24 @@ def test_srt_and_vtt_round_trip() -> None:
 
 def test_model_folder_check_accepts_the_bundled_model() -> None:
     assert check_model_dir(None) == default_model_dir()
+
+
+def test_speech_windows_fit_whisper_and_map_back_to_the_call() -> None:
+    from cxaudio.asr import ASR_SR, ASRParams, _merge_spans, _to_call, _windows
+
+    p = ASRParams()
+    spans = [(1.0, 9.0), (20.0, 29.5), (31.0, 75.0), (90.0, 91.0)]
+    merged = _merge_spans(spans, 100.0, p)
+    assert all(b - a <= p.window_s for a, b in merged)
+    joined, pieces, windows = _windows(np.ones(100 * ASR_SR, dtype=np.float32), merged, p)
+    assert all(w["end"] - w["start"] <= p.window_s + 1e-9 for w in windows)
+    assert windows[-1]["end"] == pytest.approx(joined.shape[0] / ASR_SR)
+    # less audio than the call: the silences are not decoded
+    assert joined.shape[0] / ASR_SR < 0.8 * 100
+    # a time inside the second piece maps into the call's second speech span
+    t = pieces[1].at + 2.0
+    assert _to_call(t, pieces) == pytest.approx(pieces[1].start + 2.0)
+    # a start in a joining gap goes to the next piece, an end to the previous one
+    gap_t = pieces[1].at - 0.1
+    assert _to_call(gap_t, pieces, start=True) == pieces[1].start
+    assert _to_call(gap_t, pieces) == pieces[0].end
