@@ -4,8 +4,8 @@ Real data: Debian's ``asterisk-core-sounds-en`` (prompt texts, ``core-sounds-en.
 ``asterisk-core-sounds-en-wav`` (Allison Smith's recordings, 8 kHz telephone prompts,
 CC-BY-SA-3.0), fetched with ``apt-get download`` and unpacked with ``dpkg -x`` into the ignored
 ``benchmarks/data/cache/asr``; no audio is committed. Prompts whose text has no bracketed
-sound description are joined into call-like files: prompt, 1-5 s of silence (with a little
-noise), prompt, ... so that, as in a call, part of the file is silence.
+sound description are joined into call-like files: prompt, 2-8 s of silence (with a little
+noise), prompt, ... like one party's channel of a call, silent while the other party talks.
 
 Synthetic data (labelled so): generated Vietnamese calls (espeak-ng voices, cxaudio.synth) with
 their known text, stereo; they prove the plumbing, never accuracy (espeak is robotic).
@@ -74,7 +74,7 @@ def prompts(root: Path) -> list[tuple[Path, str]]:
 
 
 def build_calls(
-    n_files: int, minutes: float, seed: int, gaps: tuple[float, float] = (1.0, 5.0)
+    n_files: int, minutes: float, seed: int, gaps: tuple[float, float] = (2.0, 8.0)
 ) -> list[dict[str, Any]]:
     import soundfile as sf
 
@@ -289,7 +289,7 @@ def main() -> None:
     en = build_calls(args.files, args.minutes, args.seed)
     results["asterisk_en"] = {
         "data": "real: Debian asterisk-core-sounds-en(-wav) 1.6.1 prompts (Allison Smith, 8 kHz), "
-        f"{len(en)} call-like files of prompts with 1-5 s silences, seed {args.seed}",
+        f"{len(en)} call-like files of prompts with 2-8 s silences, seed {args.seed}",
         "ours": run_system("ours", en, "en", args.threads),
         "peer": run_system("peer", en, "en", args.threads),
     }

@@ -55,7 +55,8 @@ class ASRParams:
     ``beam_size`` [1, 5]: beam search width. ``batch_size`` [1, 16]: windows decoded together.
     ``max_compression`` [1.5, 4] and ``min_logprob`` [-3, 0]: a window whose text compresses
     more (it repeats itself) or whose confidence is lower is decoded again alone, with
-    Whisper's temperature fallback (faster-whisper's batched pipeline has none).
+    Whisper's temperature fallback (faster-whisper's batched pipeline has none), emitting at
+    most ``max_tokens_per_s`` [5, 30] tokens per second of the window (a loop stops there).
     """
 
     window_s: float = 30.0
@@ -66,6 +67,7 @@ class ASRParams:
     batch_size: int = 8
     max_compression: float = 2.4
     min_logprob: float = -1.0
+    max_tokens_per_s: float = 15.0
 
     def __post_init__(self) -> None:
         checks = (
@@ -77,6 +79,7 @@ class ASRParams:
             ("batch_size", self.batch_size, 1, 16),
             ("max_compression", self.max_compression, 1.5, 4.0),
             ("min_logprob", self.min_logprob, -3.0, 0.0),
+            ("max_tokens_per_s", self.max_tokens_per_s, 5.0, 30.0),
         )
         for name, value, lo, hi in checks:
             if not lo <= value <= hi:
@@ -455,6 +458,8 @@ def _decode(
             clip_timestamps=[w["start"], w["end"]],
             vad_filter=False,
             condition_on_previous_text=False,
+            temperature=(0.2, 0.4, 0.6, 0.8, 1.0),  # 0 was the batched pass
+            max_new_tokens=min(440, int(p.max_tokens_per_s * (w["end"] - w["start"])) + 10),
             word_timestamps=word_timestamps,
             beam_size=p.beam_size,
             hotwords=hot,
