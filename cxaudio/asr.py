@@ -464,7 +464,9 @@ def _decode(
             beam_size=p.beam_size,
             hotwords=hot,
         )
-        out.extend(redo)
+        redo = list(redo)
+        # when every fallback fails Whisper drops the window; keep the first pass then
+        out.extend(redo if redo or not text else segs)
     return out
 
 
