@@ -4,7 +4,7 @@
 PY ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-EXTRAS ?= dev,crawl,postgres,ray
+EXTRAS ?= dev,crawl,postgres,ray,asr
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
 .PHONY: venv models test test-fast demo check bench clean sysdeps

@@ -171,6 +171,28 @@ def _peer(folder: Path, n: int = 5) -> dict:
     }
 
 
+def _asr_run(folder: Path, store: Path, workers: int) -> dict:
+    """The same calls with their transcripts withheld: the pipeline transcribes them (ASR)."""
+    from dataclasses import replace
+
+    from cxaudio.batch import score_calls
+    from cxaudio.batch.jobs import discover_jobs
+    from cxaudio.call import CallConfig
+
+    jobs = [replace(j, transcript=None) for j in discover_jobs(folder / "manifest.csv")]
+    out = score_calls(jobs, store=str(store), workers=workers, config=CallConfig(asr=True))
+    return {
+        "what": "diarization + ASR (bundled Whisper base, CPU int8) + metrics + emotion + QA",
+        "workers": workers,
+        "wall_s": round(out.wall_s, 2),
+        "x_realtime": round(out.realtime_factor or 0.0, 2),
+        "scored": out.scored,
+        "failed": out.failed,
+        "errors": list(out.errors)[:5],
+        "peak_rss_mb_per_worker": {str(k): round(v, 1) for k, v in out.peak_rss_mb.items()},
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -187,6 +209,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--out", type=Path, default=None, help="also write the JSON result here")
     ap.add_argument("--no-peer", action="store_true")
+    ap.add_argument(
+        "--asr",
+        action="store_true",
+        help="also score the calls with speech recognition instead of their transcripts "
+        "(the bundled Whisper base) and print that speed beside the no-ASR one",
+    )
     args = ap.parse_args(argv)
 
     from cxaudio.batch import score_calls
@@ -202,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
         again = score_calls(folder / "manifest.csv", store=store, workers=args.workers)
         resume_s = time.perf_counter() - t0
         acc = _accuracy(folder, store, 3.0)
+        asr = _asr_run(folder, Path(tmp) / "asr.duckdb", args.workers) if args.asr else None
     peer = None if args.no_peer else _peer(folder)
     result = {
         "benchmark": "bench_calls",
@@ -233,6 +262,7 @@ def main(argv: list[str] | None = None) -> int:
             "skipped": again.skipped,
         },
         "accuracy": acc,
+        "asr": asr,
         "peer": peer,
         "targets": {
             "x_realtime": 150,
@@ -245,6 +275,11 @@ def main(argv: list[str] | None = None) -> int:
     }
     text = json.dumps(result, indent=2, ensure_ascii=False)
     print(text)
+    if asr is not None:
+        print(
+            f"calls x real time, {args.workers} workers: no ASR (transcripts supplied) "
+            f"{result['score']['x_realtime']}x | with ASR {asr['x_realtime']}x"
+        )
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text + "\n", encoding="utf-8")

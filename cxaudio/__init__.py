@@ -1,5 +1,6 @@
 """cxaudio: call analytics — decode, VAD, features, diarization, prosody, QA metrics."""
 
+from .asr import transcribe
 from .batch import BatchSummary, score_calls
 from .call import CallAnalysis, CallConfig, CallMetrics, analyze_call
 from .diarization import diarize, embed
@@ -60,5 +61,6 @@ __all__ = [
     "default_scorecard",
     "load_scorecard",
     "load_transcript",
+    "transcribe",
     "score_calls",
 ]

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from .asr import model_name as asr_model_name
 from .emotion import (
     EmotionClassifier,
     EmotionParams,
@@ -27,7 +28,7 @@ from .emotion import (
     speaker_emotion,
 )
 from .emotion.arousal import ProsodyFrames
-from .errors import AudioFileError, ParameterError
+from .errors import AudioFileError, ModelError, ParameterError
 from .metrics import ConversationMetrics, conversation_metrics, party_turns
 from .metrics import _kernels as mk
 from .metrics.signal import (
@@ -67,8 +68,31 @@ class CallConfig:
     min_speech_s: float = 3.0
     """A call with less speech than this (range 0-30 s) is flagged ``no_speech``: QA not applicable."""
 
+    # None: transcribe when the runtime and the model are there (and CX_ASR is not "off")
+    asr: bool | None = None
+    asr_model: str | None = None  # a CTranslate2 Whisper folder (None: the bundled one)
+    asr_language: str = "vi"
+
+    def asr_enabled(self) -> bool:
+        """Whether calls without a supplied transcript are transcribed under this config."""
+        if self.asr is False:
+            return False
+        if self.asr:
+            return True
+        if os.environ.get("CX_ASR", "").strip().lower() in ("0", "off", "false", "no"):
+            return False  # automatic transcription switched off for this environment
+        from .asr import asr_available
+
+        return asr_available(self.asr_model)
+
     def serialize(self) -> dict[str, Any]:
+        asr = (
+            {"asr": {"model": asr_model_name(self.asr_model), "language": self.asr_language}}
+            if self.asr_enabled()
+            else {}
+        )
         return {
+            **asr,
             "num_speakers": self.num_speakers,
             "min_speech_s": self.min_speech_s,
             "silence_min_s": self.silence_min_s,
@@ -147,6 +171,7 @@ class CallAnalysis:
     unassigned_speakers: tuple[str, ...] = ()
     no_speech: bool = False
     warnings: tuple[str, ...] = ()
+    asr_error: str | None = None  # why speech recognition failed on this call (scored without)
 
     @property
     def customer_emotion(self) -> SpeakerEmotion | None:
@@ -169,6 +194,7 @@ class CallAnalysis:
             "unassigned_speakers": list(self.unassigned_speakers),
             "no_speech": self.no_speech,
             "warnings": list(self.warnings),
+            "asr_error": self.asr_error,
         }
 
     def to_record(
@@ -233,7 +259,18 @@ class CallAnalysis:
                 "label": "negative" if v < -0.2 else "positive" if v > 0.2 else "neutral",
                 "score": v,
             }
-        text, withheld = _customer_text(self.transcript)
+        parties, withheld = _masked_parties(self.transcript)
+        text = (parties.get("customer") or {}).get("text") if parties is not None else None
+        aspects: tuple[Any, ...] = ()
+        if text:
+            aspects, text_sentiment = _text_opinion(text)
+            if sentiment is None:
+                sentiment = text_sentiment
+        extra: dict[str, Any] = {}
+        if self.transcript is not None and self.transcript.is_asr and parties is not None:
+            extra["transcript"] = {"asr_model": self.transcript.asr_model, "parties": parties}
+        if self.asr_error:
+            extra["asr_error"] = self.asr_error
         return Record(
             record_id=make_record_id("call", call_id or Path(self.path).name),
             source="call",
@@ -249,6 +286,7 @@ class CallAnalysis:
             agent_ref=pseudonymize(agent_id, salt=salt) if agent_id and salt else None,
             audio_uri=Path(self.path).resolve().as_uri(),
             sentiment=sentiment,
+            aspects=aspects,
             emotion=emotion,
             metrics=self.metrics.serialize(),
             qa=None if self.qa is None else self.qa.serialize(),
@@ -259,6 +297,7 @@ class CallAnalysis:
                 **({"text_withheld": withheld} if withheld else {}),
                 **({"no_speech": True} if self.no_speech else {}),
                 **({"warnings": list(self.warnings)} if self.warnings else {}),
+                **extra,
                 **dict(attributes or {}),
             },
             content_hash=self.content_hash,
@@ -266,20 +305,59 @@ class CallAnalysis:
         )
 
 
-def _customer_text(transcript: Transcript | None) -> tuple[str | None, str | None]:
-    """The customer's words PII-masked jointly (a number spoken across turns is found), and
-    why the text was withheld: masking fails closed, no mask, no text."""
-    from cxtext import mask_pii_segments  # unconditional: no masker, no record
+def _masked_parties(
+    transcript: Transcript | None,
+) -> tuple[dict[str, dict[str, Any]] | None, str | None]:
+    """Each party's words and segments, PII-masked jointly over the party's turns (a number
+    spoken across two turns is still found), and why text was withheld.
+
+    Fails closed: the masker is imported unconditionally, and when it fails no text is kept.
+    """
+    import cxtext  # unconditional: no masker, no record
 
     if transcript is None:
         return None, None
-    pieces = [s.text for s in transcript.for_speaker("customer") if s.text]
+    out: dict[str, dict[str, Any]] = {}
+    for party in PARTIES:
+        segs = [s for s in transcript.for_speaker(party) if s.text.strip()]
+        if not segs:
+            continue
+        try:
+            pieces = cxtext.mask_pii_segments([" ".join(s.text.split()) for s in segs])
+        except Exception as exc:  # noqa: BLE001 - never store text that could not be masked
+            log.warning("PII masking failed (%s); the record keeps no text", exc)
+            return None, f"PII masking failed: {type(exc).__name__}"
+        out[party] = {
+            "text": " ".join(p for p in pieces if p),
+            "segments": [
+                {
+                    "start": round(s.start, 3),
+                    "end": round(s.end, 3),
+                    "text": pieces[i],
+                    **({"confidence": s.confidence} if s.confidence is not None else {}),
+                }
+                for i, s in enumerate(segs)
+            ],
+        }
+    return out, None
+
+
+def _text_opinion(text: str) -> tuple[tuple[Any, ...], dict[str, Any] | None]:
+    """Aspects and sentiment of the customer's words (``cxtext``), or nothing when unavailable."""
+    aspects_fn, sentiment_fn = _text_fn("aspects"), _text_fn("sentiment")
+    found: tuple[Any, ...] = ()
+    label = None
     try:
-        pieces = mask_pii_segments(pieces)
-    except Exception as exc:  # noqa: BLE001 - never store text that could not be masked
-        log.warning("PII masking failed (%s); the record keeps no text", exc)
-        return None, f"PII masking failed: {type(exc).__name__}"
-    return " ".join(pieces) or None, None
+        if aspects_fn is not None:
+            found = tuple(
+                {"aspect": a.aspect, "label": a.label, "score": a.score} for a in aspects_fn(text)
+            )
+        if sentiment_fn is not None:
+            r = sentiment_fn(text)
+            label = {"label": r.label, "score": float(r.score)}
+    except Exception as exc:  # noqa: BLE001 - a text model must not sink the call
+        log.warning("text sentiment/aspects unavailable: %s", exc)
+    return found, label
 
 
 # -- the pipeline ---------------------------------------------------------------------------
@@ -475,9 +553,14 @@ def analyze_call(
     metrics = CallMetrics(conv, sig)
 
     tr: Transcript | None = None
+    asr_error = None
     if transcript is not None:
         tr = transcript if isinstance(transcript, Transcript) else load_transcript(Path(transcript))
         tr = align_transcript(tr, diarization)
+    elif cfg.asr_enabled() and not no_speech:  # nothing to recognize in a silent call
+        tr, asr_error = _recognize(path, signals, sr, turns, duration, cfg, device, threads)
+        if tr is not None and tr.asr_model:
+            models["asr"] = tr.asr_model
 
     classifier = EmotionClassifier(cfg.emotion_model, device=device) if cfg.emotion_model else None
     if classifier is not None:
@@ -519,6 +602,7 @@ def analyze_call(
         unassigned_speakers=unassigned,
         no_speech=no_speech,
         warnings=tuple(warnings),
+        asr_error=asr_error,
     )
 
 
@@ -528,6 +612,51 @@ def _unassigned_speakers(d: Diarization) -> tuple[str, ...]:
     if not any(r in PARTIES for r in d.roles.values()):
         return ()
     return tuple(s for s in d.speakers if d.roles.get(s, s) not in PARTIES)
+
+
+def _recognize(
+    path: str,
+    signals: Mapping[str, np.ndarray],
+    sr: int,
+    turns: Mapping[str, list[tuple[float, float]]],
+    duration: float,
+    cfg: CallConfig,
+    device: str,
+    threads: int,
+) -> tuple[Transcript | None, str | None]:
+    """The call's transcript by speech recognition of each party's turns on its own signal.
+
+    A missing or broken model raises :class:`ModelError` (the call fails with the fix in the
+    message); any other failure leaves the call scored without a transcript, reason returned.
+    """
+    from .asr import _vad_spans, check_model_dir, transcribe_parties
+
+    check_model_dir(cfg.asr_model)
+    roles = [p for p in PARTIES if p in signals]
+    try:
+        if len({id(signals[p]) for p in roles}) > 1:
+            # stereo: each party's own channel, all its speech (the diarized turns are trimmed
+            # for timing metrics and can clip a word's edges)
+            spans = {p: _vad_spans(signals[p], sr, device) for p in roles}
+        else:
+            spans = {p: turns[p] for p in roles}
+        tr = transcribe_parties(
+            {p: signals[p] for p in roles},
+            sr,
+            spans,
+            duration_s=duration,
+            language=cfg.asr_language,
+            model=cfg.asr_model,
+            device=device,
+            threads=threads,
+            source=path,
+        )
+    except ModelError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - one call's recognition must not sink the call
+        log.warning("speech recognition failed on %s: %s", path, exc)
+        return None, f"{type(exc).__name__}: {exc}"
+    return tr, None
 
 
 def _text_fn(name: str) -> Any:

@@ -4,6 +4,8 @@ Generates an archive of synthetic Vietnamese care-center calls (espeak-ng voices
 transcripts; some calm, some escalating, some with long silences or interruptions; half
 stereo, half mono), scores it into a VoC store (``voc.duckdb``) with the batch runner, and
 prints the summary and one line per call. Running it again resumes: stored calls are skipped.
+When speech recognition is available (``cxkit[asr]`` and ``make models``), the calls are
+transcribed by it and their generated transcripts are not used (QA phrases, customer words).
 """
 
 from __future__ import annotations
@@ -26,7 +28,11 @@ def run_demo(
     hook: Any = None,
 ) -> Any:
     """Generate ``n_calls`` synthetic calls into ``folder`` (kept if already there) and score them."""
+    from dataclasses import replace
+
     from .batch import score_calls
+    from .batch.jobs import discover_jobs
+    from .call import CallConfig
     from .synth import generate_archive
 
     folder = Path(folder)
@@ -40,7 +46,19 @@ def run_demo(
             workers=max(workers, 1),
         )
     manifest = _demo_manifest(folder)
-    return score_calls(manifest, store=out, workers=workers, hook=hook, salt=DEMO_SALT)
+    config = CallConfig()
+    if not config.asr_enabled():
+        return score_calls(manifest, store=out, workers=workers, hook=hook, salt=DEMO_SALT)
+    # speech recognition is there: the calls are transcribed, their synthetic transcripts unused
+    jobs = [replace(j, transcript=None) for j in discover_jobs(manifest)]
+    return score_calls(
+        jobs,
+        store=out,
+        workers=workers,
+        hook=hook,
+        salt=DEMO_SALT,
+        config=replace(config, asr=True),
+    )
 
 
 DEMO_SALT = "cxkit-demo-salt"  # demo data only: real deployments keep their salt secret

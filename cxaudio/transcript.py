@@ -30,6 +30,7 @@ from .types import Diarization
 __all__ = [
     "Transcript",
     "TranscriptSegment",
+    "Word",
     "align_transcript",
     "load_transcript",
     "normalize_text",
@@ -42,24 +43,66 @@ _CTM_PAUSE_S = 0.5
 
 
 @dataclass(frozen=True, slots=True)
+class Word:
+    """One recognized word with its times (seconds) and probability."""
+
+    start: float
+    end: float
+    text: str
+    probability: float
+
+    def serialize(self) -> dict[str, Any]:
+        return {
+            "start": round(self.start, 3),
+            "end": round(self.end, 3),
+            "text": self.text,
+            "probability": round(self.probability, 4),
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class TranscriptSegment:
-    """Words said between ``start`` and ``end`` (seconds); ``speaker`` is a role when aligned."""
+    """Words said between ``start`` and ``end`` (seconds); ``speaker`` is a role when aligned.
+
+    From speech recognition: ``confidence`` is the average log-probability of the segment's
+    tokens (0 is certain) and ``words`` the word times when asked for.
+    """
 
     start: float
     end: float
     text: str
     speaker: str | None = None
+    confidence: float | None = None
+    words: tuple[Word, ...] | None = None
 
     def serialize(self) -> dict[str, Any]:
-        return {"start": self.start, "end": self.end, "text": self.text, "speaker": self.speaker}
+        out: dict[str, Any] = {
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "speaker": self.speaker,
+        }
+        if self.confidence is not None:
+            out["confidence"] = self.confidence
+        if self.words is not None:
+            out["words"] = [w.serialize() for w in self.words]
+        return out
 
 
 @dataclass(frozen=True)
 class Transcript:
-    """Time-stamped text segments sorted by start."""
+    """Time-stamped text segments sorted by start.
+
+    ``asr_model`` names the speech model when the text was recognized (None: supplied text).
+    """
 
     segments: tuple[TranscriptSegment, ...]
     source: str = "<memory>"
+    asr_model: str | None = None
+
+    @property
+    def is_asr(self) -> bool:
+        return self.asr_model is not None
 
     def for_speaker(self, speaker: str) -> list[TranscriptSegment]:
         return [s for s in self.segments if s.speaker == speaker]
@@ -69,7 +112,45 @@ class Transcript:
         return " ".join(s.text for s in segs if s.text)
 
     def serialize(self) -> dict[str, Any]:
-        return {"source": self.source, "segments": [s.serialize() for s in self.segments]}
+        out: dict[str, Any] = {
+            "source": self.source,
+            "segments": [s.serialize() for s in self.segments],
+        }
+        if self.asr_model is not None:
+            out["asr_model"] = self.asr_model
+        return out
+
+    def to_srt(self) -> str:
+        """SubRip cues; a segment with a speaker gets an ``agent:`` prefix (read back by SRT)."""
+        return "\n".join(
+            f"{i}\n{_clock_text(s.start, ',')} --> {_clock_text(s.end, ',')}\n{_cue_body(s)}\n"
+            for i, s in enumerate(self.segments, 1)
+        )
+
+    def to_vtt(self) -> str:
+        """WebVTT cues; a segment with a speaker gets a ``<v agent>`` voice tag."""
+        cues = [
+            f"{_clock_text(s.start, '.')} --> {_clock_text(s.end, '.')}\n"
+            + (f"<v {s.speaker}>{s.text}" if s.speaker else s.text)
+            + "\n"
+            for s in self.segments
+        ]
+        return "WEBVTT\n\n" + "\n".join(cues)
+
+    def to_json(self) -> str:
+        return json.dumps(self.serialize(), ensure_ascii=False, indent=2) + "\n"
+
+
+def _clock_text(t: float, sep: str) -> str:
+    ms = int(round(max(t, 0.0) * 1000))
+    h, rest = divmod(ms, 3_600_000)
+    m, rest = divmod(rest, 60_000)
+    s, ms = divmod(rest, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
+
+
+def _cue_body(s: TranscriptSegment) -> str:
+    return f"{s.speaker}: {s.text}" if s.speaker else s.text
 
 
 # -- normalization ---------------------------------------------------------------------------
@@ -280,4 +361,4 @@ def align_transcript(
             mid = 0.5 * (seg.start + seg.end)
             role = min(turns, key=lambda t: min(abs(t[0] - mid), abs(t[1] - mid)))[2]
         out.append(replace(seg, speaker=role))
-    return Transcript(tuple(out), source=transcript.source)
+    return Transcript(tuple(out), source=transcript.source, asr_model=transcript.asr_model)

@@ -1,9 +1,15 @@
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 
 import pytest
+
+# Calls are transcribed automatically when the speech model is built; the suite's many call
+# tests check other things, so automatic ASR is off here (tests/cxaudio/test_asr.py turns it
+# on per call with CallConfig(asr=True)). Subprocesses started by tests inherit this.
+os.environ.setdefault("CX_ASR", "off")
 
 
 @pytest.fixture(scope="session")

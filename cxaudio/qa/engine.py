@@ -9,7 +9,7 @@ speech. Each criterion reports pass/fail and evidence (times in the call, second
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..transcript import Transcript, TranscriptSegment, normalize_text
@@ -31,6 +31,8 @@ class CriterionResult:
     value: Any = None
     evidence: tuple[Span, ...] = ()
     reason: str = ""
+    source: str | None = None  # "asr" when judged on recognized (not supplied) text
+    confidence: float | None = None  # the ASR log-probability of the evidence
 
     @property
     def applicable(self) -> bool:
@@ -46,6 +48,8 @@ class CriterionResult:
             "value": self.value,
             "evidence": [[round(a, 3), round(b, 3)] for a, b in self.evidence],
             "reason": self.reason,
+            **({"source": self.source} if self.source is not None else {}),
+            **({"confidence": self.confidence} if self.confidence is not None else {}),
         }
 
 
@@ -152,6 +156,26 @@ def _phrase(
 ) -> CriterionResult:
     if transcript is None or not transcript.segments:
         return _na(c, "no transcript")
+    result = _phrase_on(c, transcript, duration_s, di)
+    if not transcript.is_asr:
+        return result
+    # judged on recognized speech: say so, with the recognizer's confidence in the evidence
+    confs = [
+        s.confidence
+        for s in transcript.segments
+        if s.confidence is not None and (s.start, s.end) in result.evidence
+    ]
+    return replace(
+        result,
+        source="asr",
+        confidence=round(min(confs), 4) if confs else None,
+        reason=f"{result.reason} (ASR transcript)",
+    )
+
+
+def _phrase_on(
+    c: Criterion, transcript: Transcript, duration_s: float, di: bool
+) -> CriterionResult:
     segs = [s for s in transcript.segments if c.speaker == "any" or s.speaker == c.speaker]
     if c.rule == "forbidden":
         hits = _find(c, segs, di)

@@ -152,6 +152,19 @@ def score(
     ] = 600.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    asr: Annotated[
+        bool | None,
+        typer.Option(
+            "--asr/--no-asr",
+            help="Transcribe calls without a transcript (default: on when the speech model "
+            "is built and cxkit[asr] is installed).",
+        ),
+    ] = None,
+    asr_model: Annotated[
+        Path | None,
+        typer.Option(help="A CTranslate2 Whisper folder (default: the bundled Whisper base)."),
+    ] = None,
+    language: Annotated[str, typer.Option(help="Language spoken in the calls.")] = "vi",
 ) -> None:
     """Score every call into VoC records: metrics, customer emotion, QA; failures go to call_errors.
 
@@ -165,10 +178,19 @@ def score(
     from cxaudio.call import CallConfig
 
     console = Console(stderr=True)
+    if asr or (asr is None and asr_model is not None):
+        from cxaudio.asr import _require_runtime, check_model_dir
+
+        _require_runtime()
+        check_model_dir(asr_model)  # a bad folder stops here, not once per call
+        asr = True
     config = CallConfig(
         silence_min_s=silence_min_s,
         include_agent_emotion=agent_emotion,
         emotion_model=str(emotion_model) if emotion_model else None,
+        asr=asr,
+        asr_model=str(asr_model) if asr_model else None,
+        asr_language=language,
     )
     kwargs: dict[str, Any] = dict(
         store=out,
@@ -238,6 +260,76 @@ def print_summary(summary: Any, store: str, *, console: Any) -> None:
         console.print(f"[red]failed[/] {path}: {reason}")
     if len(summary.errors) > 20:
         console.print(f"… and {len(summary.errors) - 20} more in the call_errors table")
+
+
+class TranscriptFormat(StrEnum):
+    srt = "srt"
+    vtt = "vtt"
+    json = "json"
+
+
+_AUDIO_SUFFIXES = (".wav", ".mp3", ".flac", ".ogg", ".opus", ".m4a", ".aac", ".wma")
+
+
+@app.command()
+def transcribe(
+    source: Annotated[Path, typer.Argument(help="An audio file or a folder of them.")],
+    format: Annotated[
+        TranscriptFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = TranscriptFormat.srt,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Folder for the transcripts (default: beside each audio file)."),
+    ] = None,
+    language: Annotated[str, typer.Option(help="Spoken language ('auto' to detect).")] = "vi",
+    asr_model: Annotated[
+        Path | None,
+        typer.Option(help="A CTranslate2 Whisper folder (default: the bundled Whisper base)."),
+    ] = None,
+    device: Annotated[Device, typer.Option(help="Where the model runs.")] = Device.auto,
+    words: Annotated[bool, typer.Option(help="Word times in JSON output.")] = False,
+    threads: Annotated[int, typer.Option(min=0, help="CPU threads (0: automatic).")] = 0,
+) -> None:
+    """Transcribe calls to SRT, VTT or JSON (stereo: agent = channel 0, customer = channel 1).
+
+    Transcripts are written as recognized, not PII-masked: treat them as the recordings."""
+    from cxaudio.asr import _require_runtime, check_model_dir
+    from cxaudio.asr import transcribe as run_asr
+    from cxaudio.errors import AudioFileError
+
+    _require_runtime()
+    check_model_dir(asr_model)
+    if source.is_dir():
+        files = sorted(p for p in source.iterdir() if p.suffix.lower() in _AUDIO_SUFFIXES)
+        if not files:
+            raise AudioFileError(f"{str(source)!r}: no audio files ({', '.join(_AUDIO_SUFFIXES)})")
+    elif source.is_file():
+        files = [source]
+    else:
+        raise AudioFileError(f"{str(source)!r} does not exist")
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+    failed = 0
+    for path in files:
+        try:
+            tr = run_asr(
+                path,
+                language=None if language == "auto" else language,
+                model=asr_model,
+                device=device.value,
+                word_timestamps=words,
+                threads=threads,
+            )
+        except AudioFileError as exc:
+            failed += 1
+            typer.echo(f"failed {path}: {exc}", err=True)
+            continue
+        text = {"srt": tr.to_srt, "vtt": tr.to_vtt, "json": tr.to_json}[format.value]()
+        dest = (out or path.parent) / f"{path.stem}.{format.value}"
+        dest.write_text(text, encoding="utf-8")
+        typer.echo(f"{path} -> {dest} ({len(tr.segments)} segments)")
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command()
