@@ -61,6 +61,7 @@ _ORDER_CUES = (
     "giao dịch", "giao dich", "order", "tracking", "mã tra cứu", "ma tra cuu", "hóa đơn",
     "hoa don", "mvđ", "mã vđ", "booking", "mã đặt", "ma dat", "mã kiện", "ma kien",
 )  # fmt: skip
+_ORDER_CUE = re.compile("|".join(re.escape(c) for c in _ORDER_CUES))
 # words before an 8- or 9-digit number that make it a bank account
 _ACCOUNT_CUES = (
     "stk", "tk", "tài khoản", "tai khoan", "account", "acc", "a/c", "số thẻ", "so the",
@@ -244,16 +245,17 @@ def _best(
     best: tuple[int, int] | None = None  # (priority, j)
     total = ""
     shape = _Shape()
+    ctx: list[object] = []  # what _classify reads before chain[i], the same for every j
     for j in range(i, len(chain)):
         total += digits[j]
-        if len(total) > _MAX_DIGITS + 4:  # 0084 + a number
+        if len(total) > _MAX_DIGITS:  # no window of more digits is a number (0084 + 10 is 14)
             break
         shape.add(chain[j], sizes[j], gaps[j - 1] if j > i else None)
         if j > i and shape.min_size < 2 and not shape.spoken and total[0] not in "08":
             break  # single digits apart: only a phone or a grouped CCCD (both lead 0 or 84)
         if len(total) < 8:
             continue
-        prio = _classify(text, chain, i, j, total, shape, j <= thousands)
+        prio = _classify(text, chain, i, j, total, shape, j <= thousands, ctx)
         # the longest window wins, except that an account (the loose catch-all) never
         # beats a phone: "0912 345 678 2024" is a phone and a year
         if prio and (best is None or prio != 1 or best[0] == 1):
@@ -473,10 +475,18 @@ def _thousands_end(text: str, chain: list[_Tok]) -> int:
 
 
 def _classify(
-    text: str, chain: list[_Tok], i: int, j: int, digits: str, shape: _Shape, thousands: bool
+    text: str,
+    chain: list[_Tok],
+    i: int,
+    j: int,
+    digits: str,
+    shape: _Shape,
+    thousands: bool,
+    ctx: list[object],
 ) -> int:
     """3 phone, 2 ID, 1 account, 0 none, for the tokens ``chain[i..j]`` reading ``digits``
-    (``thousands``: the window lies in a number grouped by thousands)."""
+    (``thousands``: the window lies in a number grouped by thousands; ``ctx``: an empty list
+    the first time for a given ``i``, filled with what is read before the window)."""
     n = len(digits)
     fs, le = chain[i].start, chain[j].end
     before = text[fs - 1] if fs else ""
@@ -513,11 +523,14 @@ def _classify(
     currency = _CURRENCY_AFTER.match(text, le) is not None
     if (currency and digits[0] != "0") or before.isalpha() or (after.isalpha() and not currency):
         return 0  # a price, or a code glued to letters (SP123456789)
-    window = text[max(0, fs - _CUE_WINDOW) : fs].lower()
-    if any(cue in window for cue in _ORDER_CUES):
+    if not ctx:  # the cue words before the window: read once per start
+        window = text[max(0, fs - _CUE_WINDOW) : fs].lower()
+        ctx.append(_ORDER_CUE.search(window) is not None)
+        ctx.append(_has_cue(window, _ACCOUNT_CUES))
+    if ctx[0]:
         return 0
     if kind == -1:
-        return 1 if _has_cue(window, _ACCOUNT_CUES) else 0
+        return 1 if ctx[1] else 0
     return kind
 
 
