@@ -379,11 +379,14 @@ def _chain_from(
         raw = text[k:q].lower()
         chain.append(_Tok(k, q, raw, raw[0] not in "0123456789xX*"))
     i = len(chain)
+    stop = min(ce, pos + ahead + 1)  # tokens that start before this
+    new, append = tuple.__new__, chain.append  # a _Tok without its Python-level constructor
     for m in pattern.finditer(text, pos):
-        if m.start() >= ce or m.start() > pos + ahead:
+        a = m.start()
+        if a >= stop:
             break
         raw = m.group()
-        chain.append(_Tok(m.start(), m.end(), raw.lower(), raw[0] not in "0123456789xX*"))
+        append(new(_Tok, (a, m.end(), raw.lower(), raw[0] not in "0123456789xX*")))
     thousands = -1
     for k in range(i, len(chain)):
         if chain[k].end > thousands_end:
