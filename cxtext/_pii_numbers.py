@@ -244,18 +244,55 @@ def _best(
     the longest window of the most specific kind."""
     best: tuple[int, int] | None = None  # (priority, j)
     total = ""
-    shape = _Shape()
-    ctx: list[object] = []  # what _classify reads before chain[i], the same for every j
+    # how the tokens of the window are grouped, kept up to date as it grows
+    spoken = False
+    min_size = max_size = 0
+    first_gap = ""
+    same_gaps = True
+    by_thousands = sizes[i] <= 3 and chain[i].raw[0] != "0"  # 1.000.000
+    years = True  # 2019 2020 2021
+    ctx: list[bool] = []  # what _classify reads before chain[i], the same for every j
     for j in range(i, len(chain)):
         total += digits[j]
         if len(total) > _MAX_DIGITS:  # no window of more digits is a number (0084 + 10 is 14)
             break
-        shape.add(chain[j], sizes[j], gaps[j - 1] if j > i else None)
-        if j > i and shape.min_size < 2 and not shape.spoken and total[0] not in "08":
+        tok = chain[j]
+        size = sizes[j]
+        if tok.word:
+            spoken = True
+        if j == i:
+            min_size = max_size = size
+        else:
+            if size < min_size:
+                min_size = size
+            elif size > max_size:
+                max_size = size
+            if size != 3:
+                by_thousands = False
+            if j == i + 1:
+                first_gap = gaps[i]
+            elif gaps[j - 1] != first_gap:
+                same_gaps = False
+        if years and (size != 4 or tok.raw[:2] not in ("19", "20")):
+            years = False
+        if j > i and min_size < 2 and not spoken and total[0] not in "08":
             break  # single digits apart: only a phone or a grouped CCCD (both lead 0 or 84)
         if len(total) < 8:
             continue
-        prio = _classify(text, chain, i, j, total, shape, j <= thousands, ctx)
+        grouped = j > i and not spoken
+        prio = _classify(
+            text,
+            chain,
+            i,
+            j,
+            total,
+            grouped,
+            spoken,
+            grouped and (by_thousands or years or max_size > 6),
+            not grouped or (same_gaps and min_size >= 2),
+            j <= thousands,
+            ctx,
+        )
         # the longest window wins, except that an account (the loose catch-all) never
         # beats a phone: "0912 345 678 2024" is a phone and a year
         if prio and (best is None or prio != 1 or best[0] == 1):
@@ -414,36 +451,6 @@ def _thousands_pos(text: str, pattern: re.Pattern[str], cs: int, ce: int) -> int
     return run.end() if run is not None and run.end() > first.end() else -1
 
 
-class _Shape:
-    """How the tokens of a window are grouped, kept up to date as the window grows."""
-
-    __slots__ = ("count", "spoken", "first_size", "min_size", "max_size", "gap", "same_gaps",
-                 "thousands", "years")  # fmt: skip
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.spoken = False
-        self.first_size = self.min_size = self.max_size = 0
-        self.gap: str | None = None
-        self.same_gaps = self.thousands = self.years = True
-
-    def add(self, tok: _Tok, size: int, gap: str | None) -> None:
-        self.count += 1
-        self.spoken = self.spoken or tok.word
-        if self.count == 1:
-            self.first_size = self.min_size = self.max_size = size
-            self.thousands = size <= 3 and tok.raw[0] != "0"
-        else:
-            self.min_size = min(self.min_size, size)
-            self.max_size = max(self.max_size, size)
-            self.thousands = self.thousands and size == 3
-            if self.gap is None:
-                self.gap = gap
-            elif gap != self.gap:
-                self.same_gaps = False
-        self.years = self.years and size == 4 and tok.raw[:2] in ("19", "20")
-
-
 _KINDS = {3: "phone", 2: "id", 1: "account"}
 
 
@@ -483,13 +490,21 @@ def _classify(
     i: int,
     j: int,
     digits: str,
-    shape: _Shape,
+    grouped: bool,
+    spoken: bool,
+    flat: bool,
+    loose: bool,
     thousands: bool,
-    ctx: list[object],
+    ctx: list[bool],
 ) -> int:
-    """3 phone, 2 ID, 1 account, 0 none, for the tokens ``chain[i..j]`` reading ``digits``
-    (``thousands``: the window lies in a number grouped by thousands; ``ctx``: an empty list
-    the first time for a given ``i``, filled with what is read before the window)."""
+    """3 phone, 2 ID, 1 account, 0 none, for the tokens ``chain[i..j]`` reading ``digits``.
+
+    How the window is grouped: ``grouped`` (written digits in 2 or more groups), ``spoken``
+    (a digit word in it), ``flat`` (grouped as thousands, years, or with a group over 6 digits:
+    no ID nor account), ``loose`` (one group, or groups of 2 or more digits apart by the same
+    separator: an account may be); ``thousands``: the window lies in a number grouped by
+    thousands; ``ctx``: an empty list the first time for a given ``i``, filled with what is
+    read before the window."""
     n = len(digits)
     fs, le = chain[i].start, chain[j].end
     before = text[fs - 1] if fs else ""
@@ -500,18 +515,17 @@ def _classify(
         ):
             return 3
     # what the digits and their grouping allow, before any look at the context
-    grouped = shape.count > 1 and not shape.spoken
-    if grouped and (shape.thousands or shape.years or shape.max_size > 6):
+    if flat:
         return 0  # 1.000.000.000, 192.168.100.100, 2019 2020 2021, "0912345678 12"
     if (n == 12 and (not grouped or digits[0] == "0")) or (n == 9 and not grouped):
         kind = 2  # CCCD (province codes start with 0 when grouped) or CMND
-    elif shape.spoken or n > _MAX_DIGITS:
+    elif spoken or n > _MAX_DIGITS:
         return 0
     elif n <= 9:
         kind = -1  # an account only after an account word
     elif digits.startswith(_HOTLINE_PREFIXES) and n == 10 or n == 14 and _is_timestamp(digits):
         return 0
-    elif not grouped or (shape.same_gaps and shape.min_size >= 2):
+    elif loose:
         kind = 1
     else:
         return 0
