@@ -508,7 +508,11 @@ def _classify(
     n = len(digits)
     fs, le = chain[i].start, chain[j].end
     before = text[fs - 1] if fs else ""
-    if digits[0] == "0" or digits[:2] == "84":
+    if digits[0] == "0":  # a phone has 10 or 11 digits after a 0, or leads 0084
+        maybe_phone = n == 10 or n == 11 or digits.startswith("0084")
+    else:
+        maybe_phone = digits[:2] == "84"
+    if maybe_phone:
         plus = before == "+" or (before == "(" and text[fs - 2 : fs] == "(+")
         if _is_phone(digits, plus or before == "(") and (
             digits[0] == "0" or plus or _CURRENCY_AFTER.match(text, le) is None
