@@ -66,6 +66,7 @@ _ORDER_CUE = re.compile("|".join(re.escape(c) for c in _ORDER_CUES))
 _ACCOUNT_CUES = (
     "stk", "tk", "tài khoản", "tai khoan", "account", "acc", "a/c", "số thẻ", "so the",
 )  # fmt: skip
+_ACCOUNT_CUE = re.compile("|".join(re.escape(c) for c in _ACCOUNT_CUES))  # the gate of _has_cue
 _CUE_WINDOW = 30
 _HOTLINE_PREFIXES = ("1800", "1900")
 
@@ -547,7 +548,7 @@ def _classify(
     if not ctx:  # the cue words before the window: read once per start
         window = text[max(0, fs - _CUE_WINDOW) : fs].lower()
         ctx.append(_ORDER_CUE.search(window) is not None)
-        ctx.append(_has_cue(window, _ACCOUNT_CUES))
+        ctx.append(_ACCOUNT_CUE.search(window) is not None and _has_cue(window, _ACCOUNT_CUES))
     if ctx[0]:
         return 0
     if kind == -1:
