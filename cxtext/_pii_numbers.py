@@ -243,7 +243,6 @@ def _best(
 ) -> tuple[int, int] | None:
     """``(priority, j)`` of the best window ``chain[i..j]`` that starts at token ``i``, or None:
     the longest window of the most specific kind."""
-    best: tuple[int, int] | None = None  # (priority, j)
     total = ""
     # how the tokens of the window are grouped, kept up to date as it grows
     spoken = False
@@ -253,6 +252,7 @@ def _best(
     by_thousands = sizes[i] <= 3 and chain[i].raw[0] != "0"  # 1.000.000
     years = True  # 2019 2020 2021
     ctx: list[bool] = []  # what _classify reads before chain[i], the same for every j
+    windows: list[tuple[int, str, bool, bool, bool, bool, bool, bool]] = []
     for j in range(i, len(chain)):
         total += digits[j]
         if len(total) > _MAX_DIGITS:  # no window of more digits is a number (0084 + 10 is 14)
@@ -281,24 +281,34 @@ def _best(
         if len(total) < 8:
             continue
         grouped = j > i and not spoken
-        prio = _classify(
-            text,
-            chain,
-            i,
-            j,
-            total,
-            grouped,
-            spoken,
-            grouped and (by_thousands or years or max_size > 6),
-            not grouped or (same_gaps and min_size >= 2),
-            j <= thousands,
-            ctx,
+        n = len(total)
+        if total[0] == "0":  # as _classify reads it
+            maybe_phone = n == 10 or n == 11 or total.startswith("0084")
+        else:
+            maybe_phone = total.startswith("84")
+        flat = grouped and (by_thousands or years or max_size > 6)
+        loose = not grouped or (same_gaps and min_size >= 2)
+        phone_or_id = (
+            maybe_phone
+            or (n == 12 and (not grouped or total[0] == "0"))
+            or (n == 9 and not grouped)
         )
-        # the longest window wins, except that an account (the loose catch-all) never
-        # beats a phone: "0912 345 678 2024" is a phone and a year
-        if prio and (best is None or prio != 1 or best[0] == 1):
-            best = (prio, j)
-    return best
+        windows.append((j, total, grouped, spoken, flat, loose, j <= thousands, phone_or_id))
+    # the longest window wins, except that an account (the loose catch-all) never beats a
+    # phone or an ID ("0912 345 678 2024" is a phone and a year): the longest phone or ID if
+    # there is one, else the longest account; windows are read from the longest
+    prios: dict[int, int] = {}
+    for window in reversed(windows):
+        if window[7]:
+            prio = prios[window[0]] = _classify(text, chain, i, *window[:7], ctx)
+            if prio > 1:
+                return prio, window[0]
+    for window in reversed(windows):
+        j = window[0]
+        prio = prios[j] if j in prios else _classify(text, chain, i, *window[:7], ctx)
+        if prio:
+            return prio, j
+    return None
 
 
 # One step of the scan of a long chain, relative to the token it starts at: the kind and span
