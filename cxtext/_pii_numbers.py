@@ -17,6 +17,7 @@ number found, and single digits that cannot start a number are skipped by a rege
 from __future__ import annotations
 
 import itertools
+import operator
 import re
 from collections.abc import Iterator
 from typing import NamedTuple
@@ -104,6 +105,7 @@ def find_numbers(text: str) -> Iterator[tuple[str, int, int]]:
 
 
 _DIGITS_ONLY = re.compile(_HIDDEN)
+_PLAIN_RUNS = re.compile(r"\d+(?: \d+)*")  # a chain whose tokens are str.split's
 
 
 def _written_gaps() -> str:
@@ -429,18 +431,31 @@ def _chain_from(
     i = len(chain)
     stop = min(ce, pos + ahead + 1)  # tokens that start before this
     new, append = tuple.__new__, chain.append  # a _Tok without its Python-level constructor
+    if stop == ce and pattern is _DIGITS_ONLY and _PLAIN_RUNS.fullmatch(text, pos, ce):
+        # the rest of the chain is digit runs apart by single spaces: split in C
+        raws = text[pos:ce].split(" ")
+        sizes = list(map(len, raws))
+        starts = list(itertools.accumulate(map((1).__add__, sizes), initial=pos))
+        ends = map(operator.add, starts, sizes)
+        chain += map(new, itertools.repeat(_Tok), zip(starts, ends, raws, itertools.repeat(False)))
+        return chain, i, _last_within(chain, i, thousands_end)
     for m in pattern.finditer(text, pos):
         a = m.start()
         if a >= stop:
             break
         raw = m.group()
         append(new(_Tok, (a, m.end(), raw.lower(), raw[0] not in "0123456789xX*")))
-    thousands = -1
+    return chain, i, _last_within(chain, i, thousands_end)
+
+
+def _last_within(chain: list[_Tok], i: int, end: int) -> int:
+    """The index of the last token from ``chain[i]`` on that ends by ``end``, or -1."""
+    last = -1
     for k in range(i, len(chain)):
-        if chain[k].end > thousands_end:
+        if chain[k].end > end:
             break
-        thousands = k
-    return chain, i, thousands
+        last = k
+    return last
 
 
 def _thousands_pos(text: str, pattern: re.Pattern[str], cs: int, ce: int) -> int:
