@@ -11,7 +11,10 @@ the text. The policy (what is masked and what is kept) is in :mod:`cxtext.pii`.
 Speed on number-heavy text: the chains are matched whole by one regex (in C); a chain longer
 than 256 characters is scanned step by step, each step keyed by the text around it, so that
 a chain of thousands of tokens that repeats itself (``'09.'*33333``) costs a dict lookup per
-number found, and single digits that cannot start a number are skipped by a regex.
+number found, and single digits that cannot start a number are skipped by a regex. A long
+chain that does not repeat is read token by token (plain digit runs apart by single spaces
+split in C), and the windows starting at a token are classified from the longest down, so
+that a number found costs about one classification.
 """
 
 from __future__ import annotations
@@ -295,6 +298,8 @@ def _best(
             or (n == 12 and (not grouped or total[0] == "0"))
             or (n == 9 and not grouped)
         )
+        if (flat and not maybe_phone) or (spoken and not phone_or_id):
+            continue  # _classify says 0: spoken digits are a phone or an ID or nothing
         windows.append((j, total, grouped, spoken, flat, loose, j <= thousands, phone_or_id))
     # the longest window wins, except that an account (the loose catch-all) never beats a
     # phone or an ID ("0912 345 678 2024" is a phone and a year): the longest phone or ID if
