@@ -400,7 +400,11 @@ def _scan_rest(
     sizes = [len(t.raw) for t in chain]
     gaps = [text[chain[k].end : chain[k + 1].start] for k in range(len(chain) - 1)]
     n = len(chain)
+    written = pattern is _DIGITS_ONLY
     while i < n:
+        if written and sizes[i] == 1 and digits[i] not in "08":
+            i += 1  # a single digit that cannot start a number (see _WRITTEN_START)
+            continue
         best = _best(text, chain, digits, sizes, gaps, i, thousands)
         if best is None:
             i += 1
