@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import re
 import sys
 import time
@@ -68,7 +69,24 @@ ADVERSARIAL = {
     "'@'*100000": "@" * 100_000,
     "'a @ '*25000": "a @ " * 25_000,
     "'x@'+'x.'*50000": "x@" + "x." * 50_000,
+    "'a(at)'*20000": "a(at)" * 20_000,
 }
+_SPOKEN = ("không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín", "mốt", "tư",
+           "lăm", "mười", "mươi", "trăm", "linh", "khong", "mot", "chin")  # fmt: skip
+
+
+def random_inputs(n: int = 100_000, seed: int = 17) -> dict[str, str]:
+    """Number-heavy 100 KB inputs that do not repeat (seeded): a long chain read token by token."""
+    rng = random.Random(seed)
+    return {
+        "random digits and spaces": "".join(rng.choice("0123456789 ") for _ in range(n)),
+        "random 2-digit groups": " ".join(f"{rng.randrange(100):02d}" for _ in range(n // 3)),
+        "random 0-led groups": " ".join("0" + str(rng.randrange(10, 1000)) for _ in range(n // 4)),
+        "random spoken digits": " ".join(rng.choice(_SPOKEN) for _ in range(n // 5))[:n],
+    }
+
+
+ADVERSARIAL.update(random_inputs())
 
 
 def rate(fn, texts: list[str]) -> float:

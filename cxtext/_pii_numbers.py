@@ -11,12 +11,16 @@ the text. The policy (what is masked and what is kept) is in :mod:`cxtext.pii`.
 Speed on number-heavy text: the chains are matched whole by one regex (in C); a chain longer
 than 256 characters is scanned step by step, each step keyed by the text around it, so that
 a chain of thousands of tokens that repeats itself (``'09.'*33333``) costs a dict lookup per
-number found, and single digits that cannot start a number are skipped by a regex.
+number found, and single digits that cannot start a number are skipped by a regex. A long
+chain that does not repeat is read token by token (plain digit runs apart by single spaces
+split in C), and the windows starting at a token are classified from the longest down, so
+that a number found costs about one classification.
 """
 
 from __future__ import annotations
 
 import itertools
+import operator
 import re
 from collections.abc import Iterator
 from typing import NamedTuple
@@ -61,10 +65,12 @@ _ORDER_CUES = (
     "giao dịch", "giao dich", "order", "tracking", "mã tra cứu", "ma tra cuu", "hóa đơn",
     "hoa don", "mvđ", "mã vđ", "booking", "mã đặt", "ma dat", "mã kiện", "ma kien",
 )  # fmt: skip
+_ORDER_CUE = re.compile("|".join(re.escape(c) for c in _ORDER_CUES))
 # words before an 8- or 9-digit number that make it a bank account
 _ACCOUNT_CUES = (
     "stk", "tk", "tài khoản", "tai khoan", "account", "acc", "a/c", "số thẻ", "so the",
 )  # fmt: skip
+_ACCOUNT_CUE = re.compile("|".join(re.escape(c) for c in _ACCOUNT_CUES))  # the gate of _has_cue
 _CUE_WINDOW = 30
 _HOTLINE_PREFIXES = ("1800", "1900")
 
@@ -102,6 +108,7 @@ def find_numbers(text: str) -> Iterator[tuple[str, int, int]]:
 
 
 _DIGITS_ONLY = re.compile(_HIDDEN)
+_PLAIN_RUNS = re.compile(r"\d+(?: \d+)*")  # a chain whose tokens are str.split's
 
 
 def _written_gaps() -> str:
@@ -241,24 +248,74 @@ def _best(
 ) -> tuple[int, int] | None:
     """``(priority, j)`` of the best window ``chain[i..j]`` that starts at token ``i``, or None:
     the longest window of the most specific kind."""
-    best: tuple[int, int] | None = None  # (priority, j)
     total = ""
-    shape = _Shape()
+    # how the tokens of the window are grouped, kept up to date as it grows
+    spoken = False
+    min_size = max_size = 0
+    first_gap = ""
+    same_gaps = True
+    by_thousands = sizes[i] <= 3 and chain[i].raw[0] != "0"  # 1.000.000
+    years = True  # 2019 2020 2021
+    ctx: list[bool] = []  # what _classify reads before chain[i], the same for every j
+    windows: list[tuple[int, str, bool, bool, bool, bool, bool, bool]] = []
     for j in range(i, len(chain)):
         total += digits[j]
-        if len(total) > _MAX_DIGITS + 4:  # 0084 + a number
+        if len(total) > _MAX_DIGITS:  # no window of more digits is a number (0084 + 10 is 14)
             break
-        shape.add(chain[j], sizes[j], gaps[j - 1] if j > i else None)
-        if j > i and shape.min_size < 2 and not shape.spoken and total[0] not in "08":
+        tok = chain[j]
+        size = sizes[j]
+        if tok.word:
+            spoken = True
+        if j == i:
+            min_size = max_size = size
+        else:
+            if size < min_size:
+                min_size = size
+            elif size > max_size:
+                max_size = size
+            if size != 3:
+                by_thousands = False
+            if j == i + 1:
+                first_gap = gaps[i]
+            elif gaps[j - 1] != first_gap:
+                same_gaps = False
+        if years and (size != 4 or tok.raw[:2] not in ("19", "20")):
+            years = False
+        if j > i and min_size < 2 and not spoken and total[0] not in "08":
             break  # single digits apart: only a phone or a grouped CCCD (both lead 0 or 84)
         if len(total) < 8:
             continue
-        prio = _classify(text, chain, i, j, total, shape, j <= thousands)
-        # the longest window wins, except that an account (the loose catch-all) never
-        # beats a phone: "0912 345 678 2024" is a phone and a year
-        if prio and (best is None or prio != 1 or best[0] == 1):
-            best = (prio, j)
-    return best
+        grouped = j > i and not spoken
+        n = len(total)
+        if total[0] == "0":  # as _classify reads it
+            maybe_phone = n == 10 or n == 11 or total.startswith("0084")
+        else:
+            maybe_phone = total.startswith("84")
+        flat = grouped and (by_thousands or years or max_size > 6)
+        loose = not grouped or (same_gaps and min_size >= 2)
+        phone_or_id = (
+            maybe_phone
+            or (n == 12 and (not grouped or total[0] == "0"))
+            or (n == 9 and not grouped)
+        )
+        if (flat and not maybe_phone) or (spoken and not phone_or_id):
+            continue  # _classify says 0: spoken digits are a phone or an ID or nothing
+        windows.append((j, total, grouped, spoken, flat, loose, j <= thousands, phone_or_id))
+    # the longest window wins, except that an account (the loose catch-all) never beats a
+    # phone or an ID ("0912 345 678 2024" is a phone and a year): the longest phone or ID if
+    # there is one, else the longest account; windows are read from the longest
+    prios: dict[int, int] = {}
+    for window in reversed(windows):
+        if window[7]:
+            prio = prios[window[0]] = _classify(text, chain, i, *window[:7], ctx)
+            if prio > 1:
+                return prio, window[0]
+    for window in reversed(windows):
+        j = window[0]
+        prio = prios[j] if j in prios else _classify(text, chain, i, *window[:7], ctx)
+        if prio:
+            return prio, j
+    return None
 
 
 # One step of the scan of a long chain, relative to the token it starts at: the kind and span
@@ -343,7 +400,11 @@ def _scan_rest(
     sizes = [len(t.raw) for t in chain]
     gaps = [text[chain[k].end : chain[k + 1].start] for k in range(len(chain) - 1)]
     n = len(chain)
+    written = pattern is _DIGITS_ONLY
     while i < n:
+        if written and sizes[i] == 1 and digits[i] not in "08":
+            i += 1  # a single digit that cannot start a number (see _WRITTEN_START)
+            continue
         best = _best(text, chain, digits, sizes, gaps, i, thousands)
         if best is None:
             i += 1
@@ -377,17 +438,33 @@ def _chain_from(
         raw = text[k:q].lower()
         chain.append(_Tok(k, q, raw, raw[0] not in "0123456789xX*"))
     i = len(chain)
+    stop = min(ce, pos + ahead + 1)  # tokens that start before this
+    new, append = tuple.__new__, chain.append  # a _Tok without its Python-level constructor
+    if stop == ce and pattern is _DIGITS_ONLY and _PLAIN_RUNS.fullmatch(text, pos, ce):
+        # the rest of the chain is digit runs apart by single spaces: split in C
+        raws = text[pos:ce].split(" ")
+        sizes = list(map(len, raws))
+        starts = list(itertools.accumulate(map((1).__add__, sizes), initial=pos))
+        ends = map(operator.add, starts, sizes)
+        chain += map(new, itertools.repeat(_Tok), zip(starts, ends, raws, itertools.repeat(False)))
+        return chain, i, _last_within(chain, i, thousands_end)
     for m in pattern.finditer(text, pos):
-        if m.start() >= ce or m.start() > pos + ahead:
+        a = m.start()
+        if a >= stop:
             break
         raw = m.group()
-        chain.append(_Tok(m.start(), m.end(), raw.lower(), raw[0] not in "0123456789xX*"))
-    thousands = -1
+        append(new(_Tok, (a, m.end(), raw.lower(), raw[0] not in "0123456789xX*")))
+    return chain, i, _last_within(chain, i, thousands_end)
+
+
+def _last_within(chain: list[_Tok], i: int, end: int) -> int:
+    """The index of the last token from ``chain[i]`` on that ends by ``end``, or -1."""
+    last = -1
     for k in range(i, len(chain)):
-        if chain[k].end > thousands_end:
+        if chain[k].end > end:
             break
-        thousands = k
-    return chain, i, thousands
+        last = k
+    return last
 
 
 def _thousands_pos(text: str, pattern: re.Pattern[str], cs: int, ce: int) -> int:
@@ -407,36 +484,6 @@ def _thousands_pos(text: str, pattern: re.Pattern[str], cs: int, ce: int) -> int
         text, first.end(), ce
     )
     return run.end() if run is not None and run.end() > first.end() else -1
-
-
-class _Shape:
-    """How the tokens of a window are grouped, kept up to date as the window grows."""
-
-    __slots__ = ("count", "spoken", "first_size", "min_size", "max_size", "gap", "same_gaps",
-                 "thousands", "years")  # fmt: skip
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.spoken = False
-        self.first_size = self.min_size = self.max_size = 0
-        self.gap: str | None = None
-        self.same_gaps = self.thousands = self.years = True
-
-    def add(self, tok: _Tok, size: int, gap: str | None) -> None:
-        self.count += 1
-        self.spoken = self.spoken or tok.word
-        if self.count == 1:
-            self.first_size = self.min_size = self.max_size = size
-            self.thousands = size <= 3 and tok.raw[0] != "0"
-        else:
-            self.min_size = min(self.min_size, size)
-            self.max_size = max(self.max_size, size)
-            self.thousands = self.thousands and size == 3
-            if self.gap is None:
-                self.gap = gap
-            elif gap != self.gap:
-                self.same_gaps = False
-        self.years = self.years and size == 4 and tok.raw[:2] in ("19", "20")
 
 
 _KINDS = {3: "phone", 2: "id", 1: "account"}
@@ -473,32 +520,51 @@ def _thousands_end(text: str, chain: list[_Tok]) -> int:
 
 
 def _classify(
-    text: str, chain: list[_Tok], i: int, j: int, digits: str, shape: _Shape, thousands: bool
+    text: str,
+    chain: list[_Tok],
+    i: int,
+    j: int,
+    digits: str,
+    grouped: bool,
+    spoken: bool,
+    flat: bool,
+    loose: bool,
+    thousands: bool,
+    ctx: list[bool],
 ) -> int:
-    """3 phone, 2 ID, 1 account, 0 none, for the tokens ``chain[i..j]`` reading ``digits``
-    (``thousands``: the window lies in a number grouped by thousands)."""
+    """3 phone, 2 ID, 1 account, 0 none, for the tokens ``chain[i..j]`` reading ``digits``.
+
+    How the window is grouped: ``grouped`` (written digits in 2 or more groups), ``spoken``
+    (a digit word in it), ``flat`` (grouped as thousands, years, or with a group over 6 digits:
+    no ID nor account), ``loose`` (one group, or groups of 2 or more digits apart by the same
+    separator: an account may be); ``thousands``: the window lies in a number grouped by
+    thousands; ``ctx``: an empty list the first time for a given ``i``, filled with what is
+    read before the window."""
     n = len(digits)
     fs, le = chain[i].start, chain[j].end
     before = text[fs - 1] if fs else ""
-    if digits[0] == "0" or digits[:2] == "84":
+    if digits[0] == "0":  # a phone has 10 or 11 digits after a 0, or leads 0084
+        maybe_phone = n == 10 or n == 11 or digits.startswith("0084")
+    else:
+        maybe_phone = digits[:2] == "84"
+    if maybe_phone:
         plus = before == "+" or (before == "(" and text[fs - 2 : fs] == "(+")
         if _is_phone(digits, plus or before == "(") and (
             digits[0] == "0" or plus or _CURRENCY_AFTER.match(text, le) is None
         ):
             return 3
     # what the digits and their grouping allow, before any look at the context
-    grouped = shape.count > 1 and not shape.spoken
-    if grouped and (shape.thousands or shape.years or shape.max_size > 6):
+    if flat:
         return 0  # 1.000.000.000, 192.168.100.100, 2019 2020 2021, "0912345678 12"
     if (n == 12 and (not grouped or digits[0] == "0")) or (n == 9 and not grouped):
         kind = 2  # CCCD (province codes start with 0 when grouped) or CMND
-    elif shape.spoken or n > _MAX_DIGITS:
+    elif spoken or n > _MAX_DIGITS:
         return 0
     elif n <= 9:
         kind = -1  # an account only after an account word
     elif digits.startswith(_HOTLINE_PREFIXES) and n == 10 or n == 14 and _is_timestamp(digits):
         return 0
-    elif not grouped or (shape.same_gaps and shape.min_size >= 2):
+    elif loose:
         kind = 1
     else:
         return 0
@@ -513,11 +579,14 @@ def _classify(
     currency = _CURRENCY_AFTER.match(text, le) is not None
     if (currency and digits[0] != "0") or before.isalpha() or (after.isalpha() and not currency):
         return 0  # a price, or a code glued to letters (SP123456789)
-    window = text[max(0, fs - _CUE_WINDOW) : fs].lower()
-    if any(cue in window for cue in _ORDER_CUES):
+    if not ctx:  # the cue words before the window: read once per start
+        window = text[max(0, fs - _CUE_WINDOW) : fs].lower()
+        ctx.append(_ORDER_CUE.search(window) is not None)
+        ctx.append(_ACCOUNT_CUE.search(window) is not None and _has_cue(window, _ACCOUNT_CUES))
+    if ctx[0]:
         return 0
     if kind == -1:
-        return 1 if _has_cue(window, _ACCOUNT_CUES) else 0
+        return 1 if ctx[1] else 0
     return kind
 
 

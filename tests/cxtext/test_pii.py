@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import random
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -167,7 +169,20 @@ ADVERSARIAL = {
     "spoken ba": lambda n: "ba " * (n // 3),
     "digit words and digits": lambda n: "không 1 " * (n // 8),
     "phones": lambda n: "0912345678 " * (n // 11),
+    "a(at)": lambda n: "a(at)" * (n // 5),
+    # number-heavy text that does not repeat (seeded): the long chain is read token by token
+    "random digits and spaces": lambda n: _random(n, lambda r: r.choice("0123456789 "), ""),
+    "random 2-digit groups": lambda n: _random(n // 3, lambda r: f"{r.randrange(100):02d}"),
+    "random 0-led groups": lambda n: _random(n // 4, lambda r: "0" + str(r.randrange(10, 1000))),
+    "random spoken digits": lambda n: _random(
+        n // 5, lambda r: r.choice(["không", "một", "hai", "ba", "bốn", "năm", "mươi", "trăm"])
+    ),
 }
+
+
+def _random(count: int, draw: Callable[[random.Random], str], sep: str = " ") -> str:
+    rng = random.Random(17)
+    return sep.join(draw(rng) for _ in range(count))
 
 
 @pytest.mark.parametrize("name", sorted(ADVERSARIAL))
