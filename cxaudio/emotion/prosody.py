@@ -34,10 +34,20 @@ def _sos(sr: int, lo: float, hi: float) -> np.ndarray:
     return butter(2, [lo / nyq, hi / nyq], btype="bandpass", output="sos")
 
 
+_FILTER_BLOCK = 1 << 20  # samples filtered at a time: the float64 temporary stays 8 MB
+
+
 def _band_power(y: np.ndarray, sr: int, lo: float, hi: float, frame: int, hop: int) -> np.ndarray:
     from scipy.signal import sosfilt
 
-    yb = sosfilt(_sos(sr, lo, hi), y).astype(np.float32)
+    sos = _sos(sr, lo, hi)
+    # block by block with the filter state carried over: the same output as one sosfilt call,
+    # without a full-length float64 copy of an hour-long signal
+    yb = np.empty(y.shape[0], np.float32)
+    zi = np.zeros((sos.shape[0], 2))
+    for a in range(0, y.shape[0], _FILTER_BLOCK):
+        out, zi = sosfilt(sos, y[a : a + _FILTER_BLOCK], zi=zi)
+        yb[a : a + out.shape[0]] = out
     return mk.frame_power(yb, frame, hop)
 
 

@@ -114,6 +114,35 @@ def k_weighting(sr: int) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarra
     return (b_shelf, a_shelf), (b_hp, a_hp)
 
 
+_LUFS_CHUNK = 1 << 20  # samples K-weighted at a time: float64 temporaries stay ~25 MB
+
+
+def _weighted_block_ms(
+    ch: np.ndarray,
+    block: int,
+    step: int,
+    shelf: tuple[np.ndarray, np.ndarray],
+    highpass: tuple[np.ndarray, np.ndarray],
+) -> np.ndarray:
+    """Mean square of the K-weighted ``ch`` over blocks ``[i*step, i*step + block)``, filtering
+    in chunks (filter state carried over) so that an hour-long signal has no float64 copy."""
+    n = ch.shape[0]
+    out = np.empty(0 if n < block else 1 + (n - block) // step, np.float64)
+    z_shelf, z_hp = np.zeros(2), np.zeros(2)
+    chunk = step * max(1, _LUFS_CHUNK // step)
+    tail = np.empty(0, np.float64)  # weighted samples from block ``done`` on
+    done = 0
+    for a in range(0, n, chunk):
+        w = K.biquad_state(ch[a : a + chunk], shelf[0], shelf[1], z_shelf)
+        w = K.biquad_state(w, highpass[0], highpass[1], z_hp)
+        buf = np.concatenate([tail, w])
+        ms = K.block_mean_square(buf, block, step)
+        out[done : done + ms.size] = ms
+        done += ms.size
+        tail = buf[ms.size * step :]
+    return out
+
+
 def loudness_lufs(y: np.ndarray, sr: int, *, block_s: float = 0.4, overlap: float = 0.75) -> float:
     """Integrated loudness (ITU-R BS.1770-4 / EBU R128) in LUFS of a mono ``(n,)`` or
     multichannel ``(channels, n)`` signal (channel weights 1, as for L/R/C).
@@ -135,8 +164,7 @@ def loudness_lufs(y: np.ndarray, sr: int, *, block_s: float = 0.4, overlap: floa
     chans = y[None, :] if y.ndim == 1 else y
     z = None
     for ch in chans:
-        weighted = K.biquad(K.biquad(ch, bs, as_), bh, ah)
-        ms = K.block_mean_square(weighted, block, step)
+        ms = _weighted_block_ms(ch, block, step, (bs, as_), (bh, ah))
         z = ms if z is None else z + ms
     if z is None or z.size == 0:
         return float("-inf")

@@ -91,6 +91,15 @@ def speaking_rate(
     return peaks.size / (idx.size * hop_s)
 
 
+def _mean_square(y: np.ndarray, block: int = 1 << 20) -> float:
+    """Mean of ``y**2`` in float64, a block at a time (no full-length float64 copy)."""
+    acc = 0.0
+    for a in range(0, y.shape[0], block):
+        b = y[a : a + block].astype(np.float64)
+        acc += float(np.dot(b, b))
+    return acc / max(y.shape[0], 1)
+
+
 def party_loudness(
     y: np.ndarray,
     sr: int,
@@ -104,7 +113,7 @@ def party_loudness(
     joined = np.concatenate(pieces)
     if joined.size < int(0.4 * sr):
         return None, None
-    ms = float(np.mean(joined.astype(np.float64) ** 2))
+    ms = _mean_square(joined)
     dbfs = 10 * np.log10(max(ms, 1e-12))  # RMS level re full scale (sox convention)
     value = lufs(joined, sr)
     return (None if not np.isfinite(value) else float(value)), float(dbfs)
