@@ -104,16 +104,17 @@ def party_loudness(
     y: np.ndarray,
     sr: int,
     spans: Sequence[tuple[float, float]],
-    lufs: Callable[[np.ndarray, int], float],
+    lufs: Callable[[list[np.ndarray], int], float],
 ) -> tuple[float | None, float | None]:
-    """(LUFS, dBFS) of the concatenation of ``spans`` of mono ``y``."""
+    """(LUFS, dBFS) of the concatenation of ``spans`` of mono ``y``.
+
+    ``lufs(pieces, sr)``: loudness of the concatenation of ``pieces`` (views of ``y``; never
+    concatenated here, so an hour-long call has no copy of a party's speech)."""
     pieces = [y[int(a * sr) : int(b * sr)] for a, b in spans if b - a > 0.05]
-    if not pieces:
+    size = sum(x.size for x in pieces)
+    if not pieces or size < int(0.4 * sr):
         return None, None
-    joined = np.concatenate(pieces)
-    if joined.size < int(0.4 * sr):
-        return None, None
-    ms = _mean_square(joined)
+    ms = sum(_mean_square(x) * x.size for x in pieces) / size
     dbfs = 10 * np.log10(max(ms, 1e-12))  # RMS level re full scale (sox convention)
-    value = lufs(joined, sr)
+    value = lufs(pieces, sr)
     return (None if not np.isfinite(value) else float(value)), float(dbfs)

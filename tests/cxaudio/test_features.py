@@ -369,3 +369,19 @@ def test_loudness_lufs_in_chunks_equals_whole_signal(monkeypatch) -> None:
         np.testing.assert_allclose(got, whole, rtol=1e-9, atol=0)
     monkeypatch.setattr(level, "_LUFS_CHUNK", 5000)
     assert cxaudio.loudness_lufs(y, 8000) == pytest.approx(_ref_lufs(y, 8000), abs=1e-9)
+
+
+def test_loudness_of_pieces_equals_loudness_of_their_concatenation() -> None:
+    from cxaudio.features.level import loudness_of_pieces
+
+    rng = np.random.default_rng(4)
+    pieces = [
+        (rng.standard_normal(k) * g).astype(np.float32)
+        for k, g in ((5000, 0.3), (17, 0.01), (12000, 0.05), (800, 0.2))
+    ]
+    whole = cxaudio.loudness_lufs(np.concatenate(pieces), 8000)
+    assert loudness_of_pieces(pieces, 8000) == pytest.approx(whole, abs=1e-9)
+    assert loudness_of_pieces(pieces[:1], 8000) == pytest.approx(
+        cxaudio.loudness_lufs(pieces[0], 8000), abs=1e-9
+    )
+    assert loudness_of_pieces([pieces[1]], 8000) == float("-inf")  # shorter than a block
