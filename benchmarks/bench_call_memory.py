@@ -4,8 +4,8 @@ Builds (once, cached) ``--minutes`` of 48 kHz stereo FLAC by tiling a generated 
 espeak-ng) stereo call, then runs in separate child processes (1) ``cxaudio.load`` at the
 analysis rate and (2) ``cxaudio.call.analyze_call`` on that file, and prints each child's peak
 RSS (``ru_maxrss``) and the ratio scoring/decoding. The data are synthetic: this measures
-memory, never accuracy. Issue 17 asks for an hour under 1 GB (1,369 MB before block-wise
-filtering, 3.8 GB before block-wise decoding).
+memory, never accuracy. Issue 17 asks for an hour under 1 GB (1,336 MB before block-wise
+filtering, 3.8 GB before block-wise decoding; 739 MB after).
 
     .venv/bin/python benchmarks/bench_call_memory.py [--minutes 60] [--cache /tmp/cx-call-memory]
 

@@ -265,7 +265,7 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 @pytest.mark.slow
 def test_one_hour_48k_stereo_flac_scores_under_1_gb(tmp_path: Path) -> None:
     """End to end (decode, diarize by channel, prosody, loudness, emotion, QA) on an hour of
-    48 kHz stereo FLAC (a generated call tiled): peak RSS of the child under 1 GB (1.37 GB when
+    48 kHz stereo FLAC (a generated call tiled): peak RSS of the child under 1 GB (1.34 GB when
     band levels and loudness were filtered over the whole signal in float64)."""
     import subprocess
     import sys
