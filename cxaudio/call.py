@@ -419,10 +419,10 @@ def _runs(mask: np.ndarray) -> list[tuple[float, float]]:
     return [(float(s * HOP_S), float((s + n) * HOP_S)) for s, n in runs]
 
 
-def _lufs(y: np.ndarray, sr: int) -> float:
-    from .features import loudness_lufs
+def _lufs(pieces: list[np.ndarray], sr: int) -> float:
+    from .features.level import loudness_of_pieces
 
-    return float(loudness_lufs(y, sr))
+    return float(loudness_of_pieces(pieces, sr))
 
 
 def analyze_call(

@@ -34,11 +34,31 @@ def _sos(sr: int, lo: float, hi: float) -> np.ndarray:
     return butter(2, [lo / nyq, hi / nyq], btype="bandpass", output="sos")
 
 
+_FILTER_BLOCK = 1 << 20  # samples filtered at a time: the float64 temporary stays 8 MB
+
+
 def _band_power(y: np.ndarray, sr: int, lo: float, hi: float, frame: int, hop: int) -> np.ndarray:
+    """Frame powers of ``y`` band-passed to [lo, hi] Hz.
+
+    Filtered a block at a time (filter state carried over, frames that straddle a block edge
+    computed with the next block): the same values as one ``sosfilt`` over the whole signal,
+    without a full-length filtered copy of an hour-long call.
+    """
     from scipy.signal import sosfilt
 
-    yb = sosfilt(_sos(sr, lo, hi), y).astype(np.float32)
-    return mk.frame_power(yb, frame, hop)
+    sos = _sos(sr, lo, hi)
+    zi = np.zeros((sos.shape[0], 2))
+    tail = np.empty(0, np.float32)  # filtered samples from the first frame not yet computed
+    powers = []
+    for a in range(0, y.shape[0], _FILTER_BLOCK):
+        out, zi = sosfilt(sos, y[a : a + _FILTER_BLOCK], zi=zi)
+        buf = np.concatenate([tail, out.astype(np.float32)])
+        p = mk.frame_power(buf, frame, hop)
+        if a + _FILTER_BLOCK < y.shape[0]:  # keep only frames that end inside buf
+            p = p[: max((buf.shape[0] - frame) // hop + 1, 0)]
+        powers.append(p)
+        tail = buf[p.shape[0] * hop :]
+    return np.concatenate(powers) if powers else mk.frame_power(tail, frame, hop)
 
 
 def _features_pitch(

@@ -230,6 +230,25 @@ def biquad(x: np.ndarray, b: np.ndarray, a: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
+def biquad_state(x: np.ndarray, b: np.ndarray, a: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """:func:`biquad` continuing from state ``z`` (2 floats, updated in place): filtering a
+    signal block by block with one ``z`` gives exactly the one-shot output."""
+    out = np.empty(x.shape[0], np.float64)
+    z1 = z[0]
+    z2 = z[1]
+    b0, b1, b2, a1, a2 = b[0], b[1], b[2], a[1], a[2]
+    for i in range(x.shape[0]):
+        v = np.float64(x[i])
+        o = b0 * v + z1
+        z1 = b1 * v - a1 * o + z2
+        z2 = b2 * v - a2 * o
+        out[i] = o
+    z[0] = z1
+    z[1] = z2
+    return out
+
+
+@njit(cache=True, nogil=True)
 def block_mean_square(x: np.ndarray, block: int, step: int) -> np.ndarray:
     """Mean of x^2 over blocks ``x[i*step : i*step + block]`` (only full blocks)."""
     n = x.shape[0]

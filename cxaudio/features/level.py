@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -114,6 +115,63 @@ def k_weighting(sr: int) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarra
     return (b_shelf, a_shelf), (b_hp, a_hp)
 
 
+_LUFS_CHUNK = 1 << 20  # samples K-weighted at a time: float64 temporaries stay ~25 MB
+
+
+def _weighted_block_ms(
+    ch: np.ndarray | Sequence[np.ndarray],
+    block: int,
+    step: int,
+    shelf: tuple[np.ndarray, np.ndarray],
+    highpass: tuple[np.ndarray, np.ndarray],
+) -> np.ndarray:
+    """Mean square of the K-weighted ``ch`` over blocks ``[i*step, i*step + block)``, filtering
+    in chunks (filter state carried over) so that an hour-long signal has no float64 copy.
+
+    ``ch``: a 1-D signal, or the pieces of one in order (filtered as their concatenation)."""
+    pieces = [ch] if isinstance(ch, np.ndarray) else list(ch)
+    n = sum(int(x.shape[0]) for x in pieces)
+    out = np.empty(0 if n < block else 1 + (n - block) // step, np.float64)
+    z_shelf, z_hp = np.zeros(2), np.zeros(2)
+    chunk = step * max(1, _LUFS_CHUNK // step)
+    tail = np.empty(0, np.float64)  # weighted samples from block ``done`` on
+    done = 0
+    for piece in pieces:
+        for a in range(0, piece.shape[0], chunk):
+            w = K.biquad_state(piece[a : a + chunk], shelf[0], shelf[1], z_shelf)
+            w = K.biquad_state(w, highpass[0], highpass[1], z_hp)
+            buf = np.concatenate([tail, w])
+            ms = K.block_mean_square(buf, block, step)
+            out[done : done + ms.size] = ms
+            done += ms.size
+            tail = buf[ms.size * step :]
+    return out
+
+
+def _gated_lufs(z: np.ndarray | None) -> float:
+    """BS.1770 gating of the block mean squares ``z`` (summed over channels)."""
+    if z is None or z.size == 0:
+        return float("-inf")
+    with np.errstate(divide="ignore"):
+        block_lufs = -0.691 + 10.0 * np.log10(z)
+    keep = block_lufs > -70.0
+    if not keep.any():
+        return float("-inf")
+    relative = -0.691 + 10.0 * np.log10(z[keep].mean()) - 10.0
+    keep &= block_lufs > relative
+    return float(-0.691 + 10.0 * np.log10(z[keep].mean()))
+
+
+def loudness_of_pieces(pieces: Sequence[np.ndarray], sr: int, *, block_s: float = 0.4) -> float:
+    """:func:`loudness_lufs` of the concatenation of the mono float ``pieces`` (e.g. one party's
+    turns), without building the concatenation (pieces are taken as finite, as decoded)."""
+    sr = valid_sr(sr)
+    block = max(1, int(round(positive_float("block_s", block_s) * sr)))
+    step = max(1, int(round(block * 0.25)))
+    (bs, as_), (bh, ah) = k_weighting(sr)
+    return _gated_lufs(_weighted_block_ms(pieces, block, step, (bs, as_), (bh, ah)))
+
+
 def loudness_lufs(y: np.ndarray, sr: int, *, block_s: float = 0.4, overlap: float = 0.75) -> float:
     """Integrated loudness (ITU-R BS.1770-4 / EBU R128) in LUFS of a mono ``(n,)`` or
     multichannel ``(channels, n)`` signal (channel weights 1, as for L/R/C).
@@ -135,16 +193,6 @@ def loudness_lufs(y: np.ndarray, sr: int, *, block_s: float = 0.4, overlap: floa
     chans = y[None, :] if y.ndim == 1 else y
     z = None
     for ch in chans:
-        weighted = K.biquad(K.biquad(ch, bs, as_), bh, ah)
-        ms = K.block_mean_square(weighted, block, step)
+        ms = _weighted_block_ms(ch, block, step, (bs, as_), (bh, ah))
         z = ms if z is None else z + ms
-    if z is None or z.size == 0:
-        return float("-inf")
-    with np.errstate(divide="ignore"):
-        block_lufs = -0.691 + 10.0 * np.log10(z)
-    keep = block_lufs > -70.0
-    if not keep.any():
-        return float("-inf")
-    relative = -0.691 + 10.0 * np.log10(z[keep].mean()) - 10.0
-    keep &= block_lufs > relative
-    return float(-0.691 + 10.0 * np.log10(z[keep].mean()))
+    return _gated_lufs(z)

@@ -91,20 +91,30 @@ def speaking_rate(
     return peaks.size / (idx.size * hop_s)
 
 
+def _mean_square(y: np.ndarray, block: int = 1 << 20) -> float:
+    """Mean of ``y**2`` in float64, a block at a time (no full-length float64 copy)."""
+    acc = 0.0
+    for a in range(0, y.shape[0], block):
+        b = y[a : a + block].astype(np.float64)
+        acc += float(np.dot(b, b))
+    return acc / max(y.shape[0], 1)
+
+
 def party_loudness(
     y: np.ndarray,
     sr: int,
     spans: Sequence[tuple[float, float]],
-    lufs: Callable[[np.ndarray, int], float],
+    lufs: Callable[[list[np.ndarray], int], float],
 ) -> tuple[float | None, float | None]:
-    """(LUFS, dBFS) of the concatenation of ``spans`` of mono ``y``."""
+    """(LUFS, dBFS) of the concatenation of ``spans`` of mono ``y``.
+
+    ``lufs(pieces, sr)``: loudness of the concatenation of ``pieces`` (views of ``y``; never
+    concatenated here, so an hour-long call has no copy of a party's speech)."""
     pieces = [y[int(a * sr) : int(b * sr)] for a, b in spans if b - a > 0.05]
-    if not pieces:
+    size = sum(x.size for x in pieces)
+    if not pieces or size < int(0.4 * sr):
         return None, None
-    joined = np.concatenate(pieces)
-    if joined.size < int(0.4 * sr):
-        return None, None
-    ms = float(np.mean(joined.astype(np.float64) ** 2))
+    ms = sum(_mean_square(x) * x.size for x in pieces) / size
     dbfs = 10 * np.log10(max(ms, 1e-12))  # RMS level re full scale (sox convention)
-    value = lufs(joined, sr)
+    value = lufs(pieces, sr)
     return (None if not np.isfinite(value) else float(value)), float(dbfs)

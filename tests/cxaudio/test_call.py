@@ -250,3 +250,42 @@ def test_record_emotion_feeds_the_kpis_and_report(calls, tmp_path) -> None:
         store.upsert(records)
         table = kpi_table(store, kpis=["escalation_rate"]).to_pylist()
     assert [row["value"] for row in table] == [pytest.approx(50.0)]
+
+
+_SCORE_PEAK = """
+import resource, sys
+from cxaudio.call import analyze_call
+a = analyze_call(sys.argv[1], threads=1)
+assert a.channels == 2 and a.sr == 16000 and abs(a.duration_s - 3600) < 0.1, a.duration_s
+assert a.metrics.talk_time_pct_agent > 0 and a.metrics.talk_time_pct_customer > 0
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+@pytest.mark.slow
+def test_one_hour_48k_stereo_flac_scores_under_1_gb(tmp_path: Path) -> None:
+    """End to end (decode, diarize by channel, prosody, loudness, emotion, QA) on an hour of
+    48 kHz stereo FLAC (a generated call tiled): peak RSS of the child under 1 GB (1.34 GB when
+    band levels and loudness were filtered over the whole signal in float64)."""
+    import subprocess
+    import sys
+
+    import numpy as np
+    import soundfile as sf
+    import soxr
+
+    wav = generate_call(CallSpec(duration_s=60.0, stereo=True, seed=11)).write(tmp_path, "c")
+    y, sr = sf.read(wav.audio, dtype="float32")
+    y48 = soxr.resample(y, sr, 48000).astype(np.float32)
+    p = tmp_path / "hour.flac"
+    with sf.SoundFile(p, "w", 48000, 2, subtype="PCM_16", format="FLAC") as fh:
+        written = 0
+        while written < 3600 * 48000:
+            k = min(y48.shape[0], 3600 * 48000 - written)
+            fh.write(y48[:k])
+            written += k
+    run = subprocess.run(
+        [sys.executable, "-c", _SCORE_PEAK, str(p)], capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert float(run.stdout.strip().splitlines()[-1]) < 1024  # MB

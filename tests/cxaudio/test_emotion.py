@@ -172,3 +172,22 @@ def test_classifier_metadata_errors(tmp_path) -> None:
         EmotionClassifier(path)
     with pytest.raises(ModelError, match="does not exist"):
         EmotionClassifier(tmp_path / "missing.onnx")
+
+
+def test_band_power_in_blocks_equals_one_shot_filter(monkeypatch) -> None:
+    """Band levels are filtered a block at a time (an hour-long call has no full-length filtered
+    copy): bit-identical to one sosfilt over the whole signal, frames across block edges too."""
+    from scipy.signal import sosfilt
+
+    import cxaudio.emotion.prosody as prosody
+    from cxaudio.metrics import _kernels as mk
+
+    rng = np.random.default_rng(5)
+    for n in (0, 150, 4001, 23457):
+        y = (rng.standard_normal(n) * 0.1).astype(np.float32)
+        whole = sosfilt(prosody._sos(8000, 300.0, 2500.0), y).astype(np.float32) if n else y
+        ref = mk.frame_power(whole, 200, 80)
+        for block in (100, 1000, 1 << 20):
+            monkeypatch.setattr(prosody, "_FILTER_BLOCK", block)
+            got = prosody._band_power(y, 8000, 300.0, 2500.0, 200, 80)
+            assert got.shape == ref.shape and np.array_equal(got, ref), (n, block)

@@ -350,3 +350,38 @@ def test_public_api_listed() -> None:
         assert name in cxaudio.__all__ and callable(getattr(cxaudio, name))
     for name in ("loudness_lufs", "spectral_slope", "zero_crossing_rate", "frame"):
         assert name in cxaudio.__all__
+
+
+def test_loudness_lufs_in_chunks_equals_whole_signal(monkeypatch) -> None:
+    """Long signals are K-weighted a chunk at a time (no float64 copy of an hour): the filter
+    state and the blocks that straddle a chunk edge must give the one-shot values."""
+    import cxaudio.features.level as level
+
+    rng = np.random.default_rng(3)
+    y = (rng.standard_normal(8000 * 7 + 123) * np.linspace(0.01, 0.5, 8000 * 7 + 123)).astype(
+        np.float32
+    )
+    (bs, as_), (bh, ah) = cxaudio.k_weighting(8000)
+    whole = K.block_mean_square(K.biquad(K.biquad(y, bs, as_), bh, ah), 3200, 800)
+    for chunk in (100, 799, 5000, 1 << 20):
+        monkeypatch.setattr(level, "_LUFS_CHUNK", chunk)
+        got = level._weighted_block_ms(y, 3200, 800, (bs, as_), (bh, ah))
+        np.testing.assert_allclose(got, whole, rtol=1e-9, atol=0)
+    monkeypatch.setattr(level, "_LUFS_CHUNK", 5000)
+    assert cxaudio.loudness_lufs(y, 8000) == pytest.approx(_ref_lufs(y, 8000), abs=1e-9)
+
+
+def test_loudness_of_pieces_equals_loudness_of_their_concatenation() -> None:
+    from cxaudio.features.level import loudness_of_pieces
+
+    rng = np.random.default_rng(4)
+    pieces = [
+        (rng.standard_normal(k) * g).astype(np.float32)
+        for k, g in ((5000, 0.3), (17, 0.01), (12000, 0.05), (800, 0.2))
+    ]
+    whole = cxaudio.loudness_lufs(np.concatenate(pieces), 8000)
+    assert loudness_of_pieces(pieces, 8000) == pytest.approx(whole, abs=1e-9)
+    assert loudness_of_pieces(pieces[:1], 8000) == pytest.approx(
+        cxaudio.loudness_lufs(pieces[0], 8000), abs=1e-9
+    )
+    assert loudness_of_pieces([pieces[1]], 8000) == float("-inf")  # shorter than a block
