@@ -246,13 +246,18 @@ def test_a_record_the_store_refuses_does_not_take_the_batch_with_it(postgres_sto
     from cxvoc.sample import sample_records
 
     records = list(sample_records(3, seed=4))
-    records[1] = records[1].model_copy(update={"text": "bad \x00 byte"})  # PostgreSQL refuses NUL
+    records[1] = records[1].model_copy(update={"text": "refuse-me"})
     opts = _Options(postgres_store_url, CallConfig(), "h", "cpu", None, 10, 30.0)
     with open_store(postgres_store_url) as st:
         st.execute(
             "CREATE TABLE IF NOT EXISTS call_errors (record_id VARCHAR PRIMARY KEY, call_id VARCHAR,"
             " path VARCHAR, error_type VARCHAR, reason VARCHAR, content_hash VARCHAR,"
             " config_hash VARCHAR, failed_at TIMESTAMP WITH TIME ZONE)"
+        )
+        st.upsert([])  # creates the records table
+        # the server refuses that one record (as it would a value it cannot take)
+        st.execute(
+            "ALTER TABLE records ADD CONSTRAINT refuse_one CHECK (text IS NULL OR text <> 'refuse-me')"
         )
     done: list[tuple[int, CallOutcome]] = []
     writer = _Writer(opts, done.extend)
