@@ -163,6 +163,16 @@ class _Item:
 
 
 def _rss_mb() -> float:
+    """Peak resident memory of this process, MB. Linux's ``VmHWM`` where there is one:
+    ``ru_maxrss`` also keeps the peak of the process that spawned a worker (carried across
+    exec), so a worker would report its parent's peak as its own."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
