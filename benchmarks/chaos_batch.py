@@ -190,7 +190,9 @@ def main(argv: list[str] | None = None) -> int:
         "every_call_once": all(f["every_call_once"] for f in finals),
         "summaries_claiming_unstored": sum(r["claims_unstored"] for r in rounds),
         "batch_interruptions": sum(r["hit"] == "batch" for r in rounds),
-        "batch_interruptions_exit_nonzero": sum(bool(r.get("nonzero_exit")) for r in rounds),
+        "batch_interruptions_exit_nonzero": sum(
+            r["hit"] == "batch" and bool(r.get("nonzero_exit")) for r in rounds
+        ),
         "worker_kills": sum(isinstance(r["hit"], int) for r in rounds),
         "worker_kills_exit_nonzero": sum(
             isinstance(r["hit"], int) and bool(r.get("nonzero_exit")) for r in rounds
