@@ -12,7 +12,6 @@ DuckDB's write-ahead log replays committed transactions only.
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import time
@@ -26,6 +25,7 @@ import pyarrow as pa
 
 from ..errors import StoreError, StoreLockedError
 from ..record import Record
+from ._lock import flock_until
 from ._rows import COLUMNS, fetch_arrow, to_arrow
 from ._where import check_where
 from .base import Store
@@ -126,18 +126,11 @@ class DuckDBStore(Store):
                 delay = min(delay * 2, 0.5)
 
     def _acquire(self, fd: int, deadline: float) -> None:
-        delay = 0.005
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise StoreLockedError(
-                        f"store {self.url!r} stayed locked by another process for {self.lock_timeout_s} s"
-                    ) from None
-                time.sleep(delay)
-                delay = min(delay * 2, 0.1)
+        flock_until(
+            fd,
+            deadline,
+            f"store {self.url!r} stayed locked by another process for {self.lock_timeout_s} s",
+        )
 
     def _upsert_batch(self, records: Sequence[Record]) -> int:
         table = to_arrow(records)

@@ -8,7 +8,6 @@ file, so concurrent writers merge instead of overwriting each other's rows.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import time
@@ -20,8 +19,9 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..errors import StoreError, StoreLockedError
+from ..errors import StoreError
 from ..record import Record
+from ._lock import flock_until
 from ._rows import fetch_arrow, table_to_records, to_arrow
 from ._where import check_where
 from .base import ExportFormat, Store
@@ -126,18 +126,11 @@ class FileStore(Store):
         self._pending = {}
 
     def _lock(self, fd: int) -> None:
-        deadline = time.monotonic() + self.lock_timeout_s
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise StoreLockedError(
-                        f"store file {self.url!r} stayed locked by another writer for "
-                        f"{self.lock_timeout_s} s"
-                    ) from None
-                time.sleep(0.02)
+        flock_until(
+            fd,
+            time.monotonic() + self.lock_timeout_s,
+            f"store file {self.url!r} stayed locked by another writer for {self.lock_timeout_s} s",
+        )
 
     def close(self) -> None:
         self.flush()
